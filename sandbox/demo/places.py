@@ -1,0 +1,33 @@
+"""Demonstration sites in Can Tho, as GeoJSON polygons in WGS84 ([longitude, latitude]).
+
+Outlines are drawn near the named places for demonstration; they are not surveyed boundaries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["CAMPUS_NINH_KIEU", "INTERSECTION_NINH_KIEU", "RICE_FIELDS_VI_TAN", "polygon"]
+
+
+def polygon(*ring: tuple[float, float]) -> dict[str, Any]:
+    """A GeoJSON Polygon from (longitude, latitude) corners; the ring is closed here."""
+    return {"type": "Polygon", "coordinates": [[list(point) for point in (*ring, ring[0])]]}
+
+
+# About 14 ha of rice paddies east of Vị Tân ward (≈ 9.78 N, 105.47 E).
+RICE_FIELDS_VI_TAN = polygon(
+    (105.4652, 9.7788), (105.4691, 9.7790), (105.4693, 9.7821), (105.4670, 9.7823), (105.4650, 9.7815)
+)
+# A second block of paddies, farmed by hand: the control field of the UAV trial.
+RICE_FIELDS_VI_TAN_CONTROL = polygon(
+    (105.4712, 9.7786), (105.4748, 9.7787), (105.4749, 9.7814), (105.4713, 9.7815)
+)
+# The junction of 30 Tháng 4 and 3 Tháng 2 streets in Ninh Kiều ward (≈ 10.03 N, 105.77 E).
+INTERSECTION_NINH_KIEU = polygon(
+    (105.7700, 10.0240), (105.7710, 10.0240), (105.7710, 10.0250), (105.7700, 10.0250)
+)
+# A university campus on 3 Tháng 2 street, Ninh Kiều ward.
+CAMPUS_NINH_KIEU = polygon(
+    (105.7655, 10.0290), (105.7712, 10.0291), (105.7714, 10.0333), (105.7660, 10.0336), (105.7652, 10.0312)
+)

@@ -1,0 +1,133 @@
+"""Devices enrolled in a trial, each with its own MQTT credentials.
+
+The secret is generated here, returned once and stored only as an Argon2 hash: whoever reads the
+database cannot publish as a device. Rotating issues a new secret and kills the old one.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sandbox import audit
+from sandbox.auth.passwords import hash_secret
+from sandbox.auth.roles import Actor, Role
+from sandbox.clock import utcnow
+from sandbox.config import Settings
+from sandbox.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from sandbox.i18n import Text
+from sandbox.trials.access import load_trial, require_owner, require_role
+from sandbox.trials.lifecycle import OPEN_STATES
+from sandbox.trials.models import Device
+from sandbox.trials.schemas import DeviceEnrol
+
+__all__ = ["device_snapshot", "enrol_device", "get_device", "list_devices", "retire_device", "rotate_credentials"]
+
+SECRET_BYTES = 24  # 192 bits, as URL-safe text of 32 characters
+
+
+def device_snapshot(device: Device) -> dict[str, object]:
+    return {
+        "trial_id": device.trial_id,
+        "kind": device.kind,
+        "serial": device.serial,
+        "model": device.model,
+        "name": device.name,
+        "retired_at": device.retired_at,
+    }
+
+
+def _new_secret(settings: Settings) -> tuple[str, str]:
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    return secret, hash_secret(secret, settings.password_hashing)
+
+
+def enrol_device(db: Session, actor: Actor, trial_id: uuid.UUID, data: DeviceEnrol, settings: Settings) -> tuple[Device, str]:
+    trial = load_trial(db, actor, trial_id, for_update=True)
+    require_owner(actor, trial.organisation_id, doing=Text("đăng ký thiết bị", "enrol devices"))
+    if trial.state not in OPEN_STATES:
+        raise Conflict(
+            Text(f"Thử nghiệm đang '{trial.state.label.vi}': không đăng ký thêm thiết bị được",
+                 f"The trial is '{trial.state}': no more devices can be enrolled"),
+            state=str(trial.state),
+        )
+    kind = trial.product.kind
+    if data.kind is not None and data.kind != kind:
+        raise InvalidInput.at(
+            "/kind",
+            Text(f"thử nghiệm này dành cho thiết bị loại '{kind}', không phải '{data.kind}'",
+                 f"this trial is for devices of kind '{kind}', not '{data.kind}'"),
+        )
+    serial = data.serial.strip()
+    taken = db.scalar(
+        select(Device.trial_id).where(Device.kind == kind, Device.serial == serial, Device.retired_at.is_(None))
+    )
+    if taken is not None:
+        raise AlreadyExists(
+            Text(f"Thiết bị số sê-ri '{serial}' đang thuộc một thử nghiệm khác; hãy gỡ nó ra trước",
+                 f"Device with serial '{serial}' is enrolled in a trial already; retire it there first"),
+            pointer="/serial",
+        )
+    secret, secret_hash = _new_secret(settings)
+    now = utcnow()
+    device = Device(
+        trial_id=trial.id,
+        kind=kind,
+        serial=serial,
+        model=data.model.strip(),
+        name=data.name,
+        secret_hash=secret_hash,
+        enrolled_at=now,
+        enrolled_by=actor.user_id,
+        credentials_issued_at=now,
+    )
+    db.add(device)
+    db.flush()
+    audit.record(db, actor, "device.enrol", "device", device.id, None, device_snapshot(device))
+    return device, secret
+
+
+def get_device(db: Session, actor: Actor, trial_id: uuid.UUID, device_id: uuid.UUID) -> Device:
+    load_trial(db, actor, trial_id)
+    device = db.get(Device, device_id)
+    if device is None or device.trial_id != trial_id:
+        raise NotFound(Text(f"Không tìm thấy thiết bị {device_id}", f"Device {device_id} not found"))
+    return device
+
+
+def list_devices(db: Session, actor: Actor, trial_id: uuid.UUID, limit: int, offset: int) -> tuple[list[Device], int]:
+    load_trial(db, actor, trial_id)
+    query = select(Device).where(Device.trial_id == trial_id)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    devices = db.scalars(query.order_by(Device.enrolled_at, Device.serial).limit(limit).offset(offset))
+    return list(devices), total
+
+
+def retire_device(db: Session, actor: Actor, trial_id: uuid.UUID, device_id: uuid.UUID, reason: str) -> Device:
+    """Take a device out of the trial for good: its credentials stop working; its data stays."""
+    device = get_device(db, actor, trial_id, device_id)
+    if actor.role is Role.STARTUP:
+        require_owner(actor, device.trial.organisation_id, doing=Text("gỡ thiết bị", "retire devices"))
+    else:
+        require_role(actor, Role.STARTUP, Role.POLICY, doing=Text("gỡ thiết bị", "retire devices"))
+    if device.retired_at is not None:
+        raise Conflict(Text("Thiết bị đã được gỡ trước đó", "The device was retired already"))
+    old = device_snapshot(device)
+    device.retired_at, device.retired_reason = utcnow(), reason
+    audit.record(db, actor, "device.retire", "device", device.id, old, device_snapshot(device), reason)
+    return device
+
+
+def rotate_credentials(db: Session, actor: Actor, trial_id: uuid.UUID, device_id: uuid.UUID, settings: Settings) -> tuple[Device, str]:
+    device = get_device(db, actor, trial_id, device_id)
+    require_owner(actor, device.trial.organisation_id, doing=Text("cấp lại mật khẩu thiết bị", "rotate device credentials"))
+    if device.retired_at is not None:
+        raise Conflict(Text("Thiết bị đã bị gỡ khỏi thử nghiệm", "The device is retired"))
+    secret, device.secret_hash = _new_secret(settings)
+    device.credentials_issued_at = utcnow()
+    audit.record(db, actor, "device.rotate_credentials", "device", device.id, None,
+                 {"credentials_issued_at": device.credentials_issued_at})
+    return device, secret

@@ -1,0 +1,136 @@
+"""A trial's whole life through the API, and the transitions that must be refused (409) and why."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sandbox.clock import local_today
+from tests.integration.conftest import Api
+from tests.plans import plan, product
+
+
+def open_trial(api: Api, who: str = "alpha", kind: str = "agri_uav", **plan_options) -> dict:
+    made = api.call("POST", "/products", who, product(kind), expect=201)
+    return api.call("POST", "/trials", who, {"product_id": made["id"], "plan": plan(kind, **plan_options)}, expect=201)
+
+
+def move(api: Api, trial: dict, who: str, name: str, expect: int = 201, language: str | None = None, **fields) -> dict:
+    return api.call("POST", f"/trials/{trial['id']}/transitions", who, {"name": name, **fields}, expect=expect,
+                    language=language)
+
+
+def enrol(api: Api, trial: dict, serial: str = "UAV-0001", who: str = "alpha") -> dict:
+    return api.call("POST", f"/trials/{trial['id']}/devices", who, {"serial": serial, "model": "T40"}, expect=201)
+
+
+def approved_trial(api: Api, **plan_options) -> dict:
+    trial = open_trial(api, **plan_options)
+    move(api, trial, "alpha", "submit")
+    move(api, trial, "evaluator", "start_review")
+    move(api, trial, "evaluator", "recommend", recommendation="approve", comments="Đạt yêu cầu")
+    return move(api, trial, "policy", "approve", conditions=["Không phun khi gió trên 5 m/s"])
+
+
+def test_a_trial_lives_from_draft_to_decision(api: Api) -> None:
+    today = local_today()
+    trial = open_trial(api, start=today - timedelta(days=30), days=30)
+    assert trial["state"] == "draft" and trial["reference"].startswith(f"SB-{today.year}-")
+    assert trial["working_plan"]["version"] == 1 and trial["working_plan"]["status"] == "draft"
+    enrol(api, trial)
+    states = [move(api, trial, "alpha", "submit")["state"]]
+    states.append(move(api, trial, "evaluator", "start_review")["state"])
+    states.append(move(api, trial, "evaluator", "recommend", recommendation="approve", comments="ok")["state"])
+    approved = move(api, trial, "policy", "approve", conditions=["Chỉ bay ban ngày"])
+    states.append(approved["state"])
+    assert approved["plan_in_force"] == 1 and approved["working_plan"]["conditions"] == ["Chỉ bay ban ngày"]
+    assert approved["start_date"] == (today - timedelta(days=30)).isoformat()
+    states.append(move(api, trial, "alpha", "activate")["state"])
+    states.append(move(api, trial, "policy", "suspend", reason="Sự cố mức 4 cần điều tra")["state"])
+    states.append(move(api, trial, "policy", "resume", reason="Đã khắc phục")["state"])
+    states.append(move(api, trial, "alpha", "complete")["state"])
+    states.append(move(api, trial, "evaluator", "evaluate", summary="Đạt các KPI chính")["state"])
+    decided = move(api, trial, "policy", "decide", outcome="roll_out", rationale="An toàn và hiệu quả",
+                   conditions={"areas": ["Phường Vị Tân"], "fleet_size": 5, "duration_months": 12})
+    states.append(decided["state"])
+    assert states == ["submitted", "under_review", "under_review", "approved", "active", "suspended", "active",
+                      "completed", "evaluated", "decided"]
+    history = api.call("GET", f"/trials/{trial['id']}/history", "alpha", expect=200)
+    assert [h["name"] for h in history] == ["submit", "start_review", "recommend", "approve", "activate", "suspend",
+                                            "resume", "complete", "evaluate", "decide"]
+    assert history[-1]["details"]["outcome"] == "roll_out"
+    assert history[-1]["details"]["conditions"]["fleet_size"] == 5
+    assert history[5]["reason"] == "Sự cố mức 4 cần điều tra"
+    assert history[0]["at"].endswith("+07:00")
+
+
+def test_an_evaluator_returns_a_plan_for_changes_and_it_comes_back(api: Api) -> None:
+    trial = open_trial(api)
+    move(api, trial, "alpha", "submit")
+    returned = move(api, trial, "evaluator", "return", comments="Bổ sung phương án sơ tán")
+    assert returned["state"] == "returned" and returned["working_plan"]["status"] == "returned"
+    edited = plan()
+    edited["safeguards"].append("Có phương án sơ tán người dân")
+    api.call("PUT", f"/trials/{trial['id']}/plans/1", "alpha", edited, expect=200)
+    assert move(api, trial, "alpha", "submit")["state"] == "submitted"
+    history = api.call("GET", f"/trials/{trial['id']}/history", "evaluator", expect=200)
+    assert history[1]["reason"] == "Bổ sung phương án sơ tán"
+
+
+def test_refused_transitions_say_what_is_allowed_and_why(api: Api) -> None:
+    incomplete = api.call("POST", "/products", "alpha", product(), expect=201)
+    draft = api.call("POST", "/trials", "alpha", {"product_id": incomplete["id"], "plan": {"title": "Chưa xong"}}, expect=201)
+    refusal = move(api, draft, "alpha", "submit", expect=409, language="en")
+    assert refusal["code"] == "transition_refused" and refusal["state"] == "draft"
+    assert refusal["allowed"] == ["withdraw"]
+    assert refusal["reasons"][0]["code"] == "plan_incomplete"
+    missing = {p["field"] for p in refusal["reasons"][0]["problems"]}
+    assert {"/sites", "/kpis", "/schedule", "/insurance", "/exit_plan"} <= missing and "/title" not in missing
+
+    trial = approved_trial(api, start=local_today() + timedelta(days=10))
+    refusal = move(api, trial, "alpha", "activate", expect=409)
+    codes = {reason["code"] for reason in refusal["reasons"]}
+    assert codes == {"start_date_not_reached", "no_device_enrolled"}
+    assert "Chưa đến ngày bắt đầu" in refusal["detail"]  # Vietnamese unless English is asked for
+    refusal = move(api, trial, "evaluator", "suspend", reason="x", expect=409)
+    assert refusal["reasons"][0]["code"] == "wrong_state"
+    assert {r["code"] for r in move(api, trial, "evaluator", "terminate", reason="x", expect=409)["reasons"]} == {"role_not_allowed"}
+
+
+def test_approval_needs_an_evaluator_recommendation(api: Api) -> None:
+    trial = open_trial(api)
+    move(api, trial, "alpha", "submit")
+    move(api, trial, "evaluator", "start_review")
+    refusal = move(api, trial, "policy", "approve", expect=409)
+    assert refusal["reasons"][0]["code"] == "approval_not_recommended"
+    move(api, trial, "evaluator", "recommend", recommendation="reject", comments="Thiếu bảo hiểm")
+    assert move(api, trial, "policy", "approve", expect=409)["reasons"][0]["code"] == "approval_not_recommended"
+    assert move(api, trial, "policy", "reject", reason="Không đạt")["state"] == "rejected"
+    assert move(api, trial, "alpha", "withdraw", reason="x", expect=409)["allowed"] == []
+
+
+def test_one_extension_no_longer_than_the_original_duration(api: Api) -> None:
+    start = local_today() - timedelta(days=5)
+    trial = approved_trial(api, start=start, days=60)
+    end = start + timedelta(days=60)
+    enrol(api, trial)
+    move(api, trial, "alpha", "activate")
+    too_long = move(api, trial, "policy", "extend", new_end_date=(end + timedelta(days=61)).isoformat(),
+                    reason="Cần thêm dữ liệu", expect=409)
+    assert too_long["reasons"][0]["code"] == "extension_too_long"
+    assert too_long["reasons"][0]["latest_end_date"] == (end + timedelta(days=60)).isoformat()
+    extended = move(api, trial, "policy", "extend", new_end_date=(end + timedelta(days=60)).isoformat(),
+                    reason="Cần thêm dữ liệu mùa vụ")
+    assert extended["extended"] is True and extended["end_date"] == (end + timedelta(days=60)).isoformat()
+    assert extended["original_end_date"] == end.isoformat()
+    again = move(api, trial, "policy", "extend", new_end_date=(end + timedelta(days=70)).isoformat(),
+                 reason="Thêm nữa", expect=409)
+    assert again["reasons"][0]["code"] == "already_extended"
+
+
+def test_a_reason_is_required_where_a_person_must_say_why(api: Api) -> None:
+    trial = open_trial(api)
+    move(api, trial, "alpha", "submit")
+    problem = move(api, trial, "evaluator", "return", expect=422)
+    assert problem["errors"][0]["pointer"] == "#/comments"
+    problem = move(api, trial, "evaluator", "teleport", expect=422)
+    assert problem["errors"][0]["pointer"] == "#/name"
