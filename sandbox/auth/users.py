@@ -25,6 +25,7 @@ from sandbox.errors import AlreadyExists, AuthenticationFailed, InvalidInput, No
 from sandbox.i18n import Text
 
 __all__ = [
+    "actor_of",
     "add_user",
     "change_password",
     "create_staff_user",
@@ -41,6 +42,11 @@ __all__ = [
 def _dummy_hash(profile: str) -> str:
     """Verified against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong password."""
     return hash_secret("not anybody's password", profile)
+
+
+def actor_of(user: User) -> Actor:
+    """The actor a user is when they act outside a request (the CLI, the demo)."""
+    return Actor(user_id=user.id, email=user.email, role=user.role, organisation_id=user.organisation_id)
 
 
 def user_snapshot(user: User) -> dict[str, object]:

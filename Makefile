@@ -1,0 +1,50 @@
+# Two commands for a newcomer: `make demo` and `make test`. Each sets up what it needs on a fresh
+# Debian machine with only Python: the virtual environment, the packages, and (for the tests)
+# PostgreSQL, installed with apt when missing and running as root.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export SANDBOX_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test serve lint services clean
+
+demo: $(VENV)/.installed
+	$(BIN)/sandbox demo
+
+serve: $(VENV)/.installed
+	$(BIN)/sandbox serve
+
+test: $(VENV)/.installed services
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check sandbox tests
+
+# apt-get as root, or a message saying what to install.
+define apt_install
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(1) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	else \
+		echo "missing: $(1). Install it (e.g. sudo apt-get install $(1)) and run make again." >&2; exit 1; \
+	fi
+endef
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -m venv $(VENV) >/dev/null 2>&1 || { rm -rf $(VENV); $(call apt_install,python3-venv); $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+# PostgreSQL server binaries for the throwaway cluster the tests start (tests/services/postgres.py).
+# Debian's package would also create and start a "main" cluster; it is told not to.
+services:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+		$(call apt_install,postgresql-common); \
+		sed -i 's/^#\?\s*create_main_cluster.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf; \
+		$(call apt_install,postgresql); \
+	fi
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
