@@ -10,6 +10,7 @@ status the API answers with. Third-party errors are mapped at the boundary with
     ├── InvalidInput              a value is wrong; points at each field (422)
     ├── AuthenticationFailed      bad password, token missing, expired or revoked   401
     ├── PermissionDenied          the actor's role may not do this                   403
+    │   └── TransitionForbidden   this role may not take this lifecycle transition
     ├── NotFound                  no such thing, or not visible to this actor        404
     ├── Conflict                  the request clashes with the current state         409
     │   ├── AlreadyExists         a unique value is taken (tax code, e-mail, serial)
@@ -37,6 +38,7 @@ __all__ = [
     "PermissionDenied",
     "SandboxError",
     "StoreUnavailable",
+    "TransitionForbidden",
     "TransitionRefused",
 ]
 
@@ -101,6 +103,13 @@ class PermissionDenied(SandboxError):
     status_code = 403
     code = "permission_denied"
     title = Text("Không có quyền", "Permission denied")
+
+
+class TransitionForbidden(PermissionDenied):
+    """The actor's role may not take this transition; ``extra`` lists what it may do instead."""
+
+    code = "transition_forbidden"
+    title = Text("Vai trò không được chuyển trạng thái này", "Transition not allowed for this role")
 
 
 class NotFound(SandboxError):

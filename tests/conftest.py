@@ -21,6 +21,7 @@ from sandbox.db.migrate import upgrade
 from tests.services.postgres import PostgresNotFound, ThrowawayPostgres
 
 DATABASES = ["sqlite", "postgresql"]
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per test request drowns the useful output
 
 
 @pytest.fixture(scope="session")

@@ -29,3 +29,16 @@ def plan(kind: str = "agri_uav", start: date | None = None, days: int = 90) -> d
     """A complete plan starting ``start`` (today in Can Tho by default) and lasting ``days``."""
     start = start or local_today()
     return PLANS[kind](start, start + timedelta(days=days))
+
+
+def valid_tax_codes(start: int = 180_010_000):
+    """Valid Vietnamese tax codes (MST) of Can Tho (prefix 18), one after another."""
+    from stdnum.vn import mst
+
+    number = start
+    while True:
+        base = f"{number:09d}"
+        check = mst.calc_check_digit(base)
+        if len(check) == 1:  # a check value of 10 has no digit: that base is never issued
+            yield base + check
+        number += 1

@@ -75,9 +75,12 @@ def problem_types() -> dict[str, Text]:
     return types
 
 
+_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code", "errors"})
+
+
 def _problem(request: Request, status: int, code: str, title: Text, detail: Text,
              errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
-             **extra: Any) -> Response[dict[str, Any]]:
+             extra: dict[str, Any] | None = None) -> Response[dict[str, Any]]:
     language = negotiate_language(request.headers.get("accept-language"), request.query_params.get("lang"))
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
@@ -89,7 +92,10 @@ def _problem(request: Request, status: int, code: str, title: Text, detail: Text
     }
     if errors:
         body["errors"] = _localised(errors, language)
-    body.update(_localised(extra, language))
+    clashing = _MEMBERS.intersection(extra or {})
+    if clashing:
+        raise ValueError(f"problem extension members {sorted(clashing)} would overwrite RFC 9457 members")
+    body.update(_localised(extra or {}, language))
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -151,7 +157,7 @@ def handle_sandbox_error(request: Request, exc: SandboxError) -> Response[dict[s
     headers = {"WWW-Authenticate": 'Bearer realm="sandbox"'} if exc.status_code == 401 else None
     if exc.status_code >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc.message.en)
-    return _problem(request, exc.status_code, exc.code, exc.title, exc.message, errors or None, headers, **extra)
+    return _problem(request, exc.status_code, exc.code, exc.title, exc.message, errors or None, headers, extra)
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:

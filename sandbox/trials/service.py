@@ -140,7 +140,7 @@ def update_plan(
                 f"Plan version {version} is '{plan.status}' and cannot be edited",
             )
             + hint,
-            status=str(plan.status),
+            plan_status=str(plan.status),
         )
     checked = _checked(content, trial.product, settings, "")
     old = plan.content

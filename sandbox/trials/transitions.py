@@ -18,7 +18,7 @@ from sandbox import audit
 from sandbox.auth.roles import Actor
 from sandbox.clock import local_today, utcnow
 from sandbox.config import Settings
-from sandbox.errors import Conflict, NotFound, TransitionRefused
+from sandbox.errors import Conflict, NotFound, TransitionForbidden, TransitionRefused
 from sandbox.i18n import Text
 from sandbox.trials import lifecycle
 from sandbox.trials.access import load_trial
@@ -96,11 +96,13 @@ def review_options(actor: Actor, plan: PlanVersion, settings: Settings) -> list[
     return lifecycle.options(_review_facts(plan, settings), actor.role, amendment=True)
 
 
-def _refuse(name: str, state: str, reasons: list[Reason], options: list[Option]) -> TransitionRefused:
+def _refuse(name: str, state: str, reasons: list[Reason], options: list[Option]) -> TransitionRefused | TransitionForbidden:
+    """409 when the trial is not ready for the transition; 403 when this role may never take it."""
     allowed = [option.name for option in options if option.allowed]
+    error = TransitionForbidden if any(reason.code == "role_not_allowed" for reason in reasons) else TransitionRefused
     because_vi = "; ".join(reason.message.vi for reason in reasons)
     because_en = "; ".join(reason.message.en for reason in reasons)
-    return TransitionRefused(
+    return error(
         Text(
             f"Không thể thực hiện '{name}' từ trạng thái '{state}': {because_vi}. "
             f"Có thể thực hiện: {', '.join(allowed) or 'không có'}",

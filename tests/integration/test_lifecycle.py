@@ -6,29 +6,12 @@ from datetime import timedelta
 
 from sandbox.clock import local_today
 from tests.integration.conftest import Api
+from tests.integration.steps import approved, enrol, move, open_trial
 from tests.plans import plan, product
 
 
-def open_trial(api: Api, who: str = "alpha", kind: str = "agri_uav", **plan_options) -> dict:
-    made = api.call("POST", "/products", who, product(kind), expect=201)
-    return api.call("POST", "/trials", who, {"product_id": made["id"], "plan": plan(kind, **plan_options)}, expect=201)
-
-
-def move(api: Api, trial: dict, who: str, name: str, expect: int = 201, language: str | None = None, **fields) -> dict:
-    return api.call("POST", f"/trials/{trial['id']}/transitions", who, {"name": name, **fields}, expect=expect,
-                    language=language)
-
-
-def enrol(api: Api, trial: dict, serial: str = "UAV-0001", who: str = "alpha") -> dict:
-    return api.call("POST", f"/trials/{trial['id']}/devices", who, {"serial": serial, "model": "T40"}, expect=201)
-
-
 def approved_trial(api: Api, **plan_options) -> dict:
-    trial = open_trial(api, **plan_options)
-    move(api, trial, "alpha", "submit")
-    move(api, trial, "evaluator", "start_review")
-    move(api, trial, "evaluator", "recommend", recommendation="approve", comments="Đạt yêu cầu")
-    return move(api, trial, "policy", "approve", conditions=["Không phun khi gió trên 5 m/s"])
+    return approved(api, **plan_options)
 
 
 def test_a_trial_lives_from_draft_to_decision(api: Api) -> None:
@@ -91,9 +74,11 @@ def test_refused_transitions_say_what_is_allowed_and_why(api: Api) -> None:
     codes = {reason["code"] for reason in refusal["reasons"]}
     assert codes == {"start_date_not_reached", "no_device_enrolled"}
     assert "Chưa đến ngày bắt đầu" in refusal["detail"]  # Vietnamese unless English is asked for
-    refusal = move(api, trial, "evaluator", "suspend", reason="x", expect=409)
-    assert refusal["reasons"][0]["code"] == "wrong_state"
-    assert {r["code"] for r in move(api, trial, "evaluator", "terminate", reason="x", expect=409)["reasons"]} == {"role_not_allowed"}
+    refusal = move(api, trial, "policy", "suspend", reason="x", expect=409)
+    assert [r["code"] for r in refusal["reasons"]] == ["wrong_state"]
+    forbidden = move(api, trial, "evaluator", "terminate", reason="x", expect=403)
+    assert forbidden["code"] == "transition_forbidden"
+    assert {r["code"] for r in forbidden["reasons"]} == {"role_not_allowed"}
 
 
 def test_approval_needs_an_evaluator_recommendation(api: Api) -> None:
