@@ -80,7 +80,7 @@ class InvalidInput(SandboxError):
             raise ValueError("InvalidInput needs at least one FieldProblem")
         if message is None:
             first = problems[0]
-            message = Text(f"{first.pointer}: ", f"{first.pointer}: ") + first.message
+            message = Text(f"#{first.pointer}: ", f"#{first.pointer}: ") + first.message
             if len(problems) > 1:
                 message = message + Text(
                     f" (và {len(problems) - 1} lỗi khác)", f" (and {len(problems) - 1} more)"

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from sqlalchemy.exc import OperationalError
 
 from sandbox.errors import FieldProblem, InvalidInput, SandboxError, StoreUnavailable
@@ -124,7 +124,7 @@ def _pointer(path: str) -> str:
     return "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
-def _validation_errors(exc: ValidationException) -> tuple[list[dict[str, Any]], bool]:
+def _validation_errors(request: Request, exc: ValidationException) -> tuple[list[dict[str, Any]], bool]:
     """The field errors of a failed decode, and whether they concern the body (422) or parameters (400)."""
     cause = exc.__cause__
     errors: list[dict[str, Any]] = []
@@ -140,8 +140,16 @@ def _validation_errors(exc: ValidationException) -> tuple[list[dict[str, Any]], 
                 pointer = pointer.rstrip("/") + "/" + field.group(1)
             errors.append({"pointer": pointer, "detail": text})
         else:
-            errors.append({"parameter": item.get("key"), "in": item.get("source"), "detail": text})
+            name = _parameter_name(request, str(item.get("key", "")))
+            errors.append({"parameter": name, "in": item.get("source"), "detail": text})
     return errors, in_body
+
+
+def _parameter_name(request: Request, key: str) -> str:
+    """The name a client uses (``?state=``) for a handler argument (``trial_state``)."""
+    parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
+    alias = getattr(getattr(parameter, "kwarg_definition", None), "name", None)
+    return alias or key
 
 
 def _field_error(problem: FieldProblem, language: Language) -> dict[str, Any]:
@@ -161,7 +169,7 @@ def handle_sandbox_error(request: Request, exc: SandboxError) -> Response[dict[s
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
-    errors, in_body = _validation_errors(exc)
+    errors, in_body = _validation_errors(request, exc)
     details = [error["detail"] for error in errors]
     where = [error.get("pointer") or error.get("parameter") for error in errors]
     if not errors:
@@ -178,7 +186,7 @@ def handle_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]
     status = exc.status_code
     code, title = _HTTP_PROBLEMS.get(status, ("http_error", _OTHER_PROBLEMS["http_error"]))
     detail = Text(str(exc.detail), str(exc.detail))
-    if status == 400 and "JSON is malformed" in str(exc.detail):
+    if status == 400 and isinstance(exc.__cause__, SerializationException):
         code, title = "malformed_json", _OTHER_PROBLEMS["malformed_json"]
         detail = Text(f"Nội dung gửi lên không phải JSON hợp lệ: {exc.detail}", str(exc.detail))
     elif status == 404:
