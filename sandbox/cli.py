@@ -226,9 +226,6 @@ def audit_verify(ctx: click.Context) -> None:
 @_guarded
 def demo(ctx: click.Context, serve: bool, host: str | None, port: int | None) -> None:
     """Start afresh with demonstration data (its own database in the data directory) and serve it."""
-    from rich.console import Console
-    from rich.table import Table
-
     from sandbox.demo.seed import DEMO_PASSWORD, seed
 
     base = _settings(ctx)
@@ -238,23 +235,39 @@ def demo(ctx: click.Context, serve: bool, host: str | None, port: int | None) ->
     upgrade(settings.database_url)
     with _unit_of_work(settings) as session:
         world = seed(session, settings)
+    _print_demo(world, DEMO_PASSWORD, directory)
+    if serve:
+        _serve(settings, host or settings.host, port or settings.port)
+
+
+def _print_demo(world: Any, password: str, directory: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    language = _language()
     console = Console()
-    english = _language() == "en"
-    people = Table(title="Demo users / Người dùng mẫu" + f" — password / mật khẩu: {DEMO_PASSWORD}")
-    for column in ("role", "e-mail", "organisation" if english else "tổ chức"):
-        people.add_column(column)
+
+    def table(title: Text, *columns: Text) -> Table:
+        made = Table(title=title.in_(language), title_justify="left")
+        for column in columns:
+            made.add_column(column.in_(language))
+        return made
+
+    people = table(Text(f"Người dùng mẫu (mật khẩu: {password})", f"Demo users (password: {password})"),
+                   Text("vai trò", "role"), Text("e-mail", "e-mail"), Text("tổ chức", "organisation"))
     for row in world.users:
         people.add_row(*row)
-    trials = Table(title="Demo trials / Thử nghiệm mẫu")
-    for column in ("reference", "state", "title"):
-        trials.add_column(column)
+    trials = table(Text("Thử nghiệm mẫu", "Demo trials"), Text("mã", "reference"), Text("trạng thái", "state"),
+                   Text("tên", "title"))
     for row in world.trials:
         trials.add_row(*row)
     console.print(people, trials)
     console.print(Text("Thiết bị (tên đăng nhập MQTT, mật khẩu chỉ hiện một lần):",
-                       "Devices (MQTT username, password shown once):").in_(_language()))
+                       "Devices (MQTT username, password shown once):").in_(language))
     for reference, username, secret in world.devices:
         console.print(f"  {reference}  {username}  {secret}", soft_wrap=True)
-    console.print(Text(f"Dữ liệu demo: {directory}", f"Demo data: {directory}").in_(_language()))
-    if serve:
-        _serve(settings, host or settings.host, port or settings.port)
+    console.print(Text(f"Dữ liệu demo: {directory}", f"Demo data: {directory}").in_(language))
+    console.print(Text("Đăng nhập: POST /api/v1/auth/token với e-mail và mật khẩu ở trên, rồi gửi "
+                       "'Authorization: Bearer <mã>'; sổ đăng ký công khai: GET /api/v1/register",
+                       "Log in: POST /api/v1/auth/token with an e-mail and the password above, then send "
+                       "'Authorization: Bearer <token>'; public register: GET /api/v1/register").in_(language))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 import msgspec
@@ -40,7 +40,7 @@ def _digest(entry: AuditEntry) -> str:
     body = canonical_json(
         {
             "seq": entry.seq,
-            "at": entry.at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+            "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": str(entry.actor_id) if entry.actor_id else None,
             "actor": entry.actor,
             "action": entry.action,

@@ -65,7 +65,7 @@ class UserCreate(Struct, forbid_unknown_fields=True):
 class UserUpdate(Struct, forbid_unknown_fields=True):
     full_name: PersonName | UnsetType = UNSET
     role: Role | UnsetType = UNSET
-    organisation_id: uuid.UUID | None | UnsetType = UNSET
+    organisation_id: uuid.UUID | UnsetType | None = UNSET
     active: bool | UnsetType = UNSET
 
 

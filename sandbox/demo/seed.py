@@ -21,7 +21,6 @@ from sandbox.demo.plans import amr_plan, camera_plan, uav_plan
 from sandbox.trials import devices, organisations, products, service, transitions
 from sandbox.trials.commands import Activate, Approve, Recommend, StartReview, Submit, TransitionRequest
 from sandbox.trials.kinds import ApplicationArea, ProductKind, ProductLine
-from sandbox.trials.lifecycle import Recommendation
 from sandbox.trials.models import Product, Trial
 from sandbox.trials.plan import content_from_document
 from sandbox.trials.schemas import (
@@ -33,6 +32,7 @@ from sandbox.trials.schemas import (
     Registration,
     TrialCreate,
 )
+from sandbox.trials.states import Recommendation
 
 __all__ = ["DEMO_PASSWORD", "DemoWorld", "seed"]
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from sandbox.trials.lifecycle import Outcome, Recommendation
+from sandbox.trials.states import Outcome, Recommendation
 
 __all__ = [
     "Activate",

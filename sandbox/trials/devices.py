@@ -20,9 +20,9 @@ from sandbox.config import Settings
 from sandbox.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from sandbox.i18n import Text
 from sandbox.trials.access import load_trial, require_owner, require_role
-from sandbox.trials.lifecycle import OPEN_STATES
 from sandbox.trials.models import Device
 from sandbox.trials.schemas import DeviceEnrol
+from sandbox.trials.states import OPEN_STATES
 
 __all__ = ["device_snapshot", "enrol_device", "get_device", "list_devices", "retire_device", "rotate_credentials"]
 

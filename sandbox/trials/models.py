@@ -12,8 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sandbox.db import Base, JsonDocument, Timestamped, new_id
 from sandbox.trials.kinds import ApplicationArea, ProductKind, ProductLine
-from sandbox.trials.lifecycle import Recommendation, TrialState
 from sandbox.trials.plan import PlanStatus
+from sandbox.trials.states import Recommendation, TrialState
 
 __all__ = ["Device", "Organisation", "PlanVersion", "Product", "Trial", "TrialTransition"]
 

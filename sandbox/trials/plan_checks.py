@@ -14,8 +14,8 @@ from sandbox.errors import FieldProblem
 from sandbox.i18n import Text
 from sandbox.trials.geofence import geofence_problems
 from sandbox.trials.kinds import ProductKind
-from sandbox.trials.lifecycle import Reason
 from sandbox.trials.plan import AmrEnvelope, PlanContent, UavEnvelope
+from sandbox.trials.preconditions import Reason
 
 __all__ = ["add_months", "consistency_problems", "missing_parts"]
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from sandbox.i18n import Language
 from sandbox.trials.kinds import ProductKind
-from sandbox.trials.lifecycle import APPROVED_OR_LATER, TrialState
 from sandbox.trials.models import Trial
 from sandbox.trials.plan import content_from_document
+from sandbox.trials.states import APPROVED_OR_LATER, TrialState
 
 __all__ = ["RegisterEntry", "public_register"]
 

@@ -15,8 +15,8 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from sandbox.auth.schemas import Email, Password, PersonName
 from sandbox.trials.kinds import ApplicationArea, ProductKind, ProductLine
-from sandbox.trials.lifecycle import Recommendation, TrialState
 from sandbox.trials.plan import PlanContent, PlanStatus
+from sandbox.trials.states import Recommendation, TrialState
 
 __all__ = [
     "DeviceEnrol",
@@ -73,8 +73,8 @@ class OrganisationUpdate(Struct, forbid_unknown_fields=True):
     name: Name | UnsetType = UNSET
     contact_name: Name | UnsetType = UNSET
     contact_email: Email | UnsetType = UNSET
-    contact_phone: Phone | None | UnsetType = UNSET
-    address: Annotated[str, Meta(max_length=500)] | None | UnsetType = UNSET
+    contact_phone: Phone | UnsetType | None = UNSET
+    address: Annotated[str, Meta(max_length=500)] | UnsetType | None = UNSET
 
 
 class OrganisationView(Struct):
@@ -115,7 +115,7 @@ class ProductUpdate(Struct, forbid_unknown_fields=True):
     product_line: ProductLine | UnsetType = UNSET
     application_area: ApplicationArea | UnsetType = UNSET
     specs: ProductSpecs | UnsetType = UNSET
-    description: Annotated[str, Meta(max_length=5000)] | None | UnsetType = UNSET
+    description: Annotated[str, Meta(max_length=5000)] | UnsetType | None = UNSET
 
 
 class ProductView(Struct):

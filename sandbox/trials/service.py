@@ -19,12 +19,12 @@ from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.i18n import Text
 from sandbox.trials.access import load_trial, require_owner, visible_trials
 from sandbox.trials.geofence import geometry_of
-from sandbox.trials.lifecycle import AMENDABLE_STATES, TrialState
 from sandbox.trials.models import PlanVersion, Product, Trial, TrialTransition
 from sandbox.trials.plan import PlanContent, PlanStatus, content_from_document, content_to_document
 from sandbox.trials.plan_checks import consistency_problems
 from sandbox.trials.products import get_product
 from sandbox.trials.schemas import TrialCreate
+from sandbox.trials.states import AMENDABLE_STATES, TrialState
 
 __all__ = [
     "create_amendment",

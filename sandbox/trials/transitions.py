@@ -31,10 +31,12 @@ from sandbox.trials.commands import (
     name_of,
     statement_of,
 )
-from sandbox.trials.lifecycle import Option, Reason, ReviewFacts, TrialFacts, TrialState
+from sandbox.trials.lifecycle import Option
 from sandbox.trials.models import Device, PlanVersion, Trial, TrialTransition
 from sandbox.trials.plan import PlanStatus, content_from_document
 from sandbox.trials.plan_checks import add_months, consistency_problems, missing_parts
+from sandbox.trials.preconditions import Reason, ReviewFacts, TrialFacts
+from sandbox.trials.states import TrialState
 
 __all__ = ["apply_review_step", "apply_transition", "review_options", "transition_options"]
 

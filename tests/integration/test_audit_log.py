@@ -132,7 +132,7 @@ def test_concurrent_writers_queue_up_and_never_fork_the_chain(settings: Settings
             for index in range(10):
                 with sessions.begin() as session:
                     audit.record(session, actor, "load.test", "test", f"{worker}-{index}", None, {"n": index})
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]

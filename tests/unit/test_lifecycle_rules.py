@@ -9,17 +9,9 @@ import pytest
 from sandbox.auth.roles import Role
 from sandbox.i18n import Text
 from sandbox.trials.commands import Extend
-from sandbox.trials.lifecycle import (
-    REVIEW_STEPS,
-    TRANSITIONS,
-    Reason,
-    Recommendation,
-    ReviewFacts,
-    TrialFacts,
-    TrialState,
-    assess,
-    options,
-)
+from sandbox.trials.lifecycle import REVIEW_STEPS, TRANSITIONS, assess, options
+from sandbox.trials.preconditions import Reason, ReviewFacts, TrialFacts
+from sandbox.trials.states import Recommendation, TrialState
 
 TODAY = date(2026, 11, 23)
 S = TrialState

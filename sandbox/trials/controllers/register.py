@@ -10,8 +10,9 @@ from sandbox.api.pagination import Limit, Offset, Page
 from sandbox.api.routing import get
 from sandbox.auth.roles import Role
 from sandbox.trials.kinds import ApplicationArea, ProductKind, ProductLine
-from sandbox.trials.lifecycle import TRANSITIONS, TrialState
+from sandbox.trials.lifecycle import TRANSITIONS
 from sandbox.trials.register import RegisterEntry, public_register
+from sandbox.trials.states import TrialState
 
 __all__ = ["PublicController"]
 

@@ -13,8 +13,8 @@ from sandbox.api.pagination import Limit, Offset, Page
 from sandbox.api.routing import get, post
 from sandbox.trials import service, transitions
 from sandbox.trials.commands import TransitionRequest
-from sandbox.trials.lifecycle import TrialState
 from sandbox.trials.schemas import TransitionOption, TransitionRecord, TrialCreate, TrialSummary, TrialView
+from sandbox.trials.states import TrialState
 from sandbox.trials.views import option_view, transition_record, trial_summary, trial_view
 
 __all__ = ["TrialController"]

@@ -1,0 +1,64 @@
+"""The house rules of architecture.md, checked on the source: which way imports point."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import sandbox
+
+ROOT = Path(sandbox.__file__).parent
+# The statistical and rule cores that must stay free of databases, web and brokers.
+PURE = ["trials/lifecycle.py", "trials/preconditions.py", "trials/states.py", "trials/plan.py",
+        "trials/plan_checks.py", "trials/geofence.py", "i18n.py", "errors.py", "clock.py"]
+
+
+def imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def modules() -> list[Path]:
+    return sorted(ROOT.rglob("*.py"))
+
+
+def test_the_registry_does_not_import_telemetry_or_evaluation() -> None:
+    for path in (ROOT / "trials").rglob("*.py"):
+        assert not {n for n in imports_of(path) if n.startswith(("sandbox.telemetry", "sandbox.evaluation"))}, path
+
+
+def test_only_controllers_the_web_layer_and_the_app_factory_import_litestar() -> None:
+    for path in modules():
+        relative = path.relative_to(ROOT).as_posix()
+        web = relative == "app.py" or relative.startswith("api/") or "controllers" in relative
+        uses_litestar = any(name.split(".")[0] == "litestar" for name in imports_of(path))
+        assert web or not uses_litestar, relative
+
+
+def test_only_the_ingester_imports_paho() -> None:
+    for path in modules():
+        if any(name.split(".")[0] == "paho" for name in imports_of(path)):
+            assert path.relative_to(ROOT).as_posix().startswith("telemetry/ingest"), path
+
+
+@pytest.mark.parametrize("relative", PURE)
+def test_pure_cores_touch_no_database_web_or_broker(relative: str) -> None:
+    outside = {name.split(".")[0] for name in imports_of(ROOT / relative)} & {"sqlalchemy", "litestar", "paho", "psycopg"}
+    assert not outside, f"{relative} imports {outside}"
+
+
+def test_controllers_stay_thin() -> None:
+    for path in ROOT.rglob("*.py"):
+        if "controllers" not in path.as_posix():
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.decorator_list:
+                body = [n for n in node.body if not isinstance(n, ast.Expr)]  # docstrings aside
+                assert len(body) <= 6, f"{path.name}:{node.name} has {len(body)} statements; move the logic to a service"
