@@ -16,6 +16,7 @@ from litestar.response import Redirect
 from sandbox import __version__
 from sandbox.api.dependencies import DEPENDENCIES
 from sandbox.api.problems import exception_handlers, problem_types
+from sandbox.api.text_guard import refuse_nul_characters
 from sandbox.audit.controllers import AuditController
 from sandbox.auth.controllers import SessionController, UserController
 from sandbox.config import Settings, load_settings
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[home, health, problem_type, api],
         dependencies=DEPENDENCIES,
+        before_request=refuse_nul_characters,
         exception_handlers=exception_handlers(),
         state=State({"settings": settings, "sessions": make_session_factory(engine), "engine": engine}),
         on_shutdown=[lambda: engine.dispose()],

@@ -12,7 +12,7 @@ __all__ = ["Limit", "Offset", "Page"]
 T = TypeVar("T")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size")]
-Offset = Annotated[int, QueryParameter(ge=0, description="items to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="items to skip")]
 
 
 class Page(Struct, Generic[T]):

@@ -17,7 +17,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from sandbox.errors import FieldProblem, InvalidInput, SandboxError, StoreUnavailable
 from sandbox.i18n import Language, Text, negotiate_language
@@ -203,6 +203,16 @@ def handle_store_unavailable(request: Request, exc: OperationalError) -> Respons
     )
 
 
+def handle_unstorable_value(request: Request, exc: DataError) -> Response[dict[str, Any]]:
+    """A value passed validation but the database cannot store it (a safety net: validation should catch it)."""
+    log.warning("database refused a value in %s %s: %s", request.method, request.url.path, exc.orig)
+    reason = str(exc.orig).splitlines()[0]
+    return _problem(
+        request, 422, InvalidInput.code, InvalidInput.title,
+        Text(f"Cơ sở dữ liệu không lưu được một giá trị: {reason}", f"The database cannot store a value: {reason}"),
+    )
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
     return _problem(
@@ -217,6 +227,7 @@ def exception_handlers() -> dict[type[Exception], Any]:
         ValidationException: handle_validation,
         HTTPException: handle_http,
         OperationalError: handle_store_unavailable,
+        DataError: handle_unstorable_value,
         Exception: handle_unexpected,
     }
 

@@ -123,3 +123,18 @@ def test_odd_bodies_never_reach_a_500(api: Api, body: bytes) -> None:
         response = post_raw(api, path, body)
         assert 400 <= response.status_code < 500, (path, body, response.status_code, response.text)
         assert response.headers["content-type"].startswith(PROBLEM)
+
+
+def test_the_nul_character_is_refused_the_same_way_on_both_databases(api: Api) -> None:
+    problem = api.call("POST", "/products", "alpha", product() | {"name": "T40\x00"}, expect=422, language="en")
+    assert problem["errors"][0]["pointer"] == "#/name" and "NUL" in problem["detail"]
+    body = {"product_id": api.call("POST", "/products", "alpha", product(), expect=201)["id"], "plan": plan()}
+    body["plan"]["objectives"][1] = "giảm\x00thuốc"
+    problem = api.call("POST", "/trials", "alpha", body, expect=422)
+    assert problem["errors"][0]["pointer"] == "#/plan/objectives/1"
+
+
+@pytest.mark.parametrize("query", ["offset=100000000000000000000", "offset=-1", "limit=0", "limit=201", "kind=zzz"])
+def test_extreme_query_values_are_400(api: Api, query: str) -> None:
+    response = api.client.get(f"/api/v1/register?{query}")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_parameter"
