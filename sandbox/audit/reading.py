@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.audit.chain import Verification, verify
 from sandbox.audit.models import AuditEntry
 from sandbox.auth.roles import Actor, Role
+from sandbox.db.pages import page_of
 from sandbox.errors import PermissionDenied
 from sandbox.i18n import Text
 
@@ -31,8 +32,7 @@ def list_entries(db: Session, actor: Actor, limit: int, offset: int, entity_type
         query = query.where(AuditEntry.entity_type == entity_type)
     if entity_id:
         query = query.where(AuditEntry.entity_id == entity_id)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return list(db.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))), total
+    return page_of(db, query, AuditEntry.seq.desc(), limit=limit, offset=offset)
 
 
 def verify_for(db: Session, actor: Actor) -> Verification:

@@ -21,6 +21,7 @@ from sandbox.auth.roles import STAFF_ROLES, Actor, Role
 from sandbox.auth.schemas import UserCreate, UserUpdate, changed_fields
 from sandbox.auth.tokens import issue_token, revoke_user_tokens
 from sandbox.config import Settings
+from sandbox.db.pages import page_of
 from sandbox.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from sandbox.i18n import Text
 
@@ -127,9 +128,7 @@ def list_users(db: Session, actor: Actor, limit: int, offset: int) -> tuple[list
         raise PermissionDenied(
             Text("Chỉ quản trị viên xem được danh sách người dùng", "Only an administrator may list users")
         )
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    users = db.scalars(query.order_by(User.created_at, User.email).limit(limit).offset(offset)).all()
-    return list(users), total
+    return page_of(db, query, User.created_at, User.email, limit=limit, offset=offset)
 
 
 def update_user(db: Session, actor: Actor, user_id: uuid.UUID, patch: UserUpdate) -> User:

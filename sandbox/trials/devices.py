@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox import audit
@@ -17,6 +17,7 @@ from sandbox.auth.passwords import hash_secret
 from sandbox.auth.roles import Actor, Role
 from sandbox.clock import utcnow
 from sandbox.config import Settings
+from sandbox.db.pages import page_of
 from sandbox.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from sandbox.i18n import Text
 from sandbox.trials.access import load_trial, require_owner, require_role
@@ -101,9 +102,7 @@ def get_device(db: Session, actor: Actor, trial_id: uuid.UUID, device_id: uuid.U
 def list_devices(db: Session, actor: Actor, trial_id: uuid.UUID, limit: int, offset: int) -> tuple[list[Device], int]:
     load_trial(db, actor, trial_id)
     query = select(Device).where(Device.trial_id == trial_id)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    devices = db.scalars(query.order_by(Device.enrolled_at, Device.serial).limit(limit).offset(offset))
-    return list(devices), total
+    return page_of(db, query, Device.enrolled_at, Device.serial, limit=limit, offset=offset)
 
 
 def retire_device(db: Session, actor: Actor, trial_id: uuid.UUID, device_id: uuid.UUID, reason: str) -> Device:

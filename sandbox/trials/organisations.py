@@ -15,6 +15,7 @@ from sandbox.auth.roles import Actor, Role
 from sandbox.auth.schemas import UserCreate, changed_fields
 from sandbox.auth.users import add_user
 from sandbox.config import Settings
+from sandbox.db.pages import page_of
 from sandbox.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from sandbox.i18n import Text
 from sandbox.trials.models import Organisation
@@ -98,8 +99,7 @@ def list_organisations(db: Session, actor: Actor, limit: int, offset: int) -> tu
     query = select(Organisation)
     if actor.role is Role.STARTUP:
         query = query.where(Organisation.id == actor.organisation_id)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return list(db.scalars(query.order_by(Organisation.name).limit(limit).offset(offset))), total
+    return page_of(db, query, Organisation.name, limit=limit, offset=offset)
 
 
 def _may_manage(actor: Actor, organisation_id: uuid.UUID) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sandbox import audit
 from sandbox.auth.roles import Actor, Role
 from sandbox.auth.schemas import changed_fields
+from sandbox.db.pages import page_of
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.i18n import Text
 from sandbox.trials.access import require_owner
@@ -78,8 +79,7 @@ def list_products(db: Session, actor: Actor, limit: int, offset: int) -> tuple[l
     query = select(Product)
     if actor.role is Role.STARTUP:
         query = query.where(Product.organisation_id == actor.organisation_id)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return list(db.scalars(query.order_by(Product.created_at, Product.name).limit(limit).offset(offset))), total
+    return page_of(db, query, Product.created_at, Product.name, limit=limit, offset=offset)
 
 
 def update_product(db: Session, actor: Actor, product_id: uuid.UUID, patch: ProductUpdate) -> Product:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import date
 
 from msgspec import Struct
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from sandbox.db.pages import page_of
 from sandbox.i18n import Language
 from sandbox.trials.kinds import ProductKind
 from sandbox.trials.models import Trial
 from sandbox.trials.plan import content_from_document
+from sandbox.trials.service import TRIAL_LISTING
 from sandbox.trials.states import APPROVED_OR_LATER, TrialState
 
 __all__ = ["RegisterEntry", "public_register"]
@@ -42,13 +44,8 @@ def public_register(
     query = select(Trial).where(Trial.state.in_(APPROVED_OR_LATER))
     if kind is not None:
         query = query.where(Trial.product.has(kind=kind))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    trials = db.scalars(
-        query.options(selectinload(Trial.plans), selectinload(Trial.product), selectinload(Trial.organisation))
-        .order_by(Trial.start_date.desc(), Trial.reference)
-        .limit(limit)
-        .offset(offset)
-    )
+    trials, total = page_of(db, query, Trial.start_date.desc(), Trial.reference, limit=limit, offset=offset,
+                            options=TRIAL_LISTING)
     entries = []
     for trial in trials:
         plan = trial.plan_in_force()

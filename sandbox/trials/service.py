@@ -15,6 +15,7 @@ from sandbox.auth.roles import Actor
 from sandbox.clock import local_today, utcnow
 from sandbox.config import Settings
 from sandbox.db.integrity import violation_of
+from sandbox.db.pages import page_of
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.i18n import Text
 from sandbox.trials.access import load_trial, require_owner, visible_trials
@@ -36,6 +37,8 @@ __all__ = [
     "update_plan",
 ]
 
+# What a list of trials shows of each: loaded in three queries, not three per trial.
+TRIAL_LISTING = (selectinload(Trial.plans), selectinload(Trial.product), selectinload(Trial.organisation))
 REFERENCE_ATTEMPTS = 5  # concurrent applications may race for the same number; the unique index decides
 
 
@@ -99,14 +102,8 @@ def list_trials(
     query = select(Trial).where(visible_trials(actor))
     if state is not None:
         query = query.where(Trial.state == state)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    trials = db.scalars(
-        query.options(selectinload(Trial.plans), selectinload(Trial.product), selectinload(Trial.organisation))
-        .order_by(Trial.updated_at.desc(), Trial.reference)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(trials), total
+    return page_of(db, query, Trial.updated_at.desc(), Trial.reference, limit=limit, offset=offset,
+                   options=TRIAL_LISTING)
 
 
 def get_plan_version(db: Session, actor: Actor, trial_id: uuid.UUID, version: int) -> PlanVersion:
