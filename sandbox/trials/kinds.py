@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from sandbox.i18n import Text
 
-__all__ = ["ApplicationArea", "ProductKind", "ProductLine"]
+__all__ = ["ApplicationArea", "DeviceProtocol", "ProductKind", "ProductLine"]
 
 
 class ProductKind(StrEnum):
@@ -22,6 +22,18 @@ class ProductKind(StrEnum):
     def product_lines(self) -> frozenset[ProductLine]:
         """The strategic-technology product lines a product of this kind may be declared under."""
         return _LINES_OF_KIND[self]
+
+
+class DeviceProtocol(StrEnum):
+    """How a device talks to Sandbox: the project's own MQTT contract, or a standard it already speaks."""
+
+    SANDBOX = "sandbox"
+    VDA5050 = "vda5050"  # AGV/AMR state over MQTT (VDA 5050 2.0, 2.1, 3.0)
+    FRIGATE = "frigate"  # Frigate NVR events over MQTT
+
+    @property
+    def kinds(self) -> frozenset[ProductKind]:
+        return _KINDS_OF_PROTOCOL[self]
 
 
 class ProductLine(StrEnum):
@@ -73,4 +85,9 @@ _LINES_OF_KIND = {
     ProductKind.AGRI_UAV: frozenset({ProductLine.UAV}),
     ProductKind.AI_CAMERA: frozenset({ProductLine.AI_CAMERA, ProductLine.VIRTUAL_ASSISTANT}),
     ProductKind.AMR: frozenset({ProductLine.AMR}),
+}
+_KINDS_OF_PROTOCOL = {
+    DeviceProtocol.SANDBOX: frozenset(ProductKind),
+    DeviceProtocol.VDA5050: frozenset({ProductKind.AMR}),
+    DeviceProtocol.FRIGATE: frozenset({ProductKind.AI_CAMERA}),
 }

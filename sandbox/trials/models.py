@@ -7,15 +7,16 @@ from datetime import date, datetime
 from enum import Enum as PyEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sandbox.db import Base, JsonDocument, Timestamped, new_id
-from sandbox.trials.kinds import ApplicationArea, ProductKind, ProductLine
+from sandbox.trials.incident_kinds import IncidentCategory, IncidentSource, IncidentStatus
+from sandbox.trials.kinds import ApplicationArea, DeviceProtocol, ProductKind, ProductLine
 from sandbox.trials.plan import PlanStatus
 from sandbox.trials.states import Recommendation, TrialState
 
-__all__ = ["Device", "Organisation", "PlanVersion", "Product", "Trial", "TrialTransition"]
+__all__ = ["Device", "Incident", "Organisation", "PlanVersion", "Product", "Trial", "TrialTransition"]
 
 
 def _enum(enum: type[PyEnum], length: int = 32) -> Enum:
@@ -145,6 +146,15 @@ class Device(Base):
             sqlite_where=text("retired_at IS NULL"),
             postgresql_where=text("retired_at IS NULL"),
         ),
+        # How a device of a real format names itself (VDA 5050 manufacturer/serial, Frigate camera) maps
+        # to one enrolled device only.
+        Index(
+            "uq_devices_external_key_enrolled",
+            "external_key",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL AND external_key IS NOT NULL"),
+            postgresql_where=text("retired_at IS NULL AND external_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -153,6 +163,9 @@ class Device(Base):
     serial: Mapped[str] = mapped_column(String(100))
     model: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(200))
+    protocol: Mapped[DeviceProtocol] = mapped_column(_enum(DeviceProtocol, 16), default=DeviceProtocol.SANDBOX)
+    identity: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)  # the format's own names for it
+    external_key: Mapped[str | None] = mapped_column(String(300))  # e.g. "vda5050:KIT/0001"
     secret_hash: Mapped[str] = mapped_column(String(200))  # argon2; the secret itself is shown once
     enrolled_at: Mapped[datetime]
     enrolled_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -161,3 +174,47 @@ class Device(Base):
     retired_reason: Mapped[str | None] = mapped_column(Text)
 
     trial: Mapped[Trial] = relationship(back_populates="devices")
+
+
+class Incident(Timestamped, Base):
+    """Something that went, or nearly went, wrong in a trial.
+
+    A rule's incident is an *episode*: it opens with the first offending sample, gathers the worst
+    values while it lasts, and ends (``ended_at``) when the device is back within its envelope.
+    """
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        # One open episode per device and rule: the live rules rely on it when ingesters run side by side.
+        Index(
+            "uq_incidents_open_episode",
+            "device_id",
+            "category",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL AND source = 'rule'"),
+            postgresql_where=text("ended_at IS NULL AND source = 'rule'"),
+        ),
+        Index("ix_incidents_trial_id_started_at", "trial_id", "started_at"),
+        CheckConstraint("severity BETWEEN 1 AND 5", name="severity_range"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    trial_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"))
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    category: Mapped[IncidentCategory] = mapped_column(_enum(IncidentCategory))
+    severity: Mapped[int]
+    source: Mapped[IncidentSource] = mapped_column(_enum(IncidentSource, 16))
+    status: Mapped[IncidentStatus] = mapped_column(_enum(IncidentStatus, 16), default=IncidentStatus.OPEN)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the offending values: worst, first, last, limit
+    description: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    report_due_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    trial: Mapped[Trial] = relationship()
