@@ -25,6 +25,7 @@ from sandbox.errors import NotFound
 from sandbox.i18n import Text
 from sandbox.trials.controllers import (
     DeviceController,
+    IncidentController,
     OrganisationController,
     PlanController,
     ProductController,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TrialController,
             PlanController,
             DeviceController,
+            IncidentController,
             PublicController,
             AuditController,
         ],

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sandbox.db import Base, new_id
 
-__all__ = ["DeadLetter", "IngestCounter"]
+__all__ = ["DeadLetter", "DevicePresence", "IngestCounter"]
 
 
 class DeadLetter(Base):
@@ -52,3 +52,14 @@ class IngestCounter(Base):
     lag_seconds_sum: Mapped[float] = mapped_column(default=0.0)
     lag_buckets: Mapped[dict[str, Any]] = mapped_column(default=dict)  # upper bound (s) → messages at or below
     rejected_by_reason: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DevicePresence(Base):
+    """When each device was last heard from: what the silence watchdog and "latest state" start from."""
+
+    __tablename__ = "device_presence"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    trial_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    last_time: Mapped[datetime]  # the newest sample time, as the device stamped it
+    last_received_at: Mapped[datetime]  # when that news reached an ingester

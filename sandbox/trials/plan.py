@@ -26,6 +26,7 @@ __all__ = [
     "Geofence",
     "Insurance",
     "Kpi",
+    "MapFrame",
     "MultiPolygon",
     "OperatingWindow",
     "PlanContent",
@@ -92,6 +93,15 @@ class Airspace(Struct, forbid_unknown_fields=True):
     notes: str | None = None
 
 
+class MapFrame(Struct, forbid_unknown_fields=True):
+    """A robot's local map: x east and y north of ``origin`` when ``rotation_deg`` is 0, in metres."""
+
+    map_id: Name
+    origin_lat: Annotated[float, Meta(ge=-90, le=90)]
+    origin_lon: Annotated[float, Meta(ge=-180, le=180)]
+    rotation_deg: Annotated[float, Meta(gt=-360, lt=360, description="the map's x axis, counter-clockwise from east")] = 0.0
+
+
 class Site(Struct, forbid_unknown_fields=True):
     name: Name
     geofence: Geofence
@@ -101,6 +111,7 @@ class Site(Struct, forbid_unknown_fields=True):
         "controlled_ground_area", "sparsely_populated", "populated", "gathering_of_people"
     ] | None = None
     airspace: Airspace | None = None
+    map_frame: MapFrame | None = None  # for robots that report positions on a local map (VDA 5050)
 
 
 class OperatingWindow(Struct, forbid_unknown_fields=True):

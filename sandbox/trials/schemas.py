@@ -14,7 +14,8 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from sandbox.auth.schemas import Email, Password, PersonName
-from sandbox.trials.kinds import ApplicationArea, ProductKind, ProductLine
+from sandbox.trials.incident_kinds import IncidentCategory, IncidentSource, IncidentStatus
+from sandbox.trials.kinds import ApplicationArea, DeviceProtocol, ProductKind, ProductLine
 from sandbox.trials.plan import PlanContent, PlanStatus
 from sandbox.trials.states import Recommendation, TrialState
 
@@ -22,6 +23,11 @@ __all__ = [
     "DeviceEnrol",
     "DeviceEnrolled",
     "DeviceView",
+    "FrigateIdentity",
+    "IncidentClosure",
+    "IncidentNote",
+    "IncidentReport",
+    "IncidentView",
     "MemberCreate",
     "OrganisationCreate",
     "OrganisationUpdate",
@@ -37,6 +43,7 @@ __all__ = [
     "TrialCreate",
     "TrialSummary",
     "TrialView",
+    "Vda5050Identity",
 ]
 
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -189,9 +196,49 @@ class TrialView(Struct):
     plan_in_force: int | None
     working_plan: PlanVersionView
     devices_enrolled: int
+    # Severity 4–5 incidents nobody has acknowledged yet: the trial is under suspension review while > 0.
+    incidents_awaiting_review: int
     transitions: list[TransitionOption]  # what this actor can and cannot do next, and why
     created_at: datetime
     updated_at: datetime
+
+
+class IncidentReport(Struct, forbid_unknown_fields=True):
+    """A person reports what happened: the operator, an evaluator or policy staff."""
+
+    category: IncidentCategory
+    severity: Annotated[int, Meta(ge=1, le=5, description="1 negligible … 5 catastrophic")]
+    occurred_at: datetime
+    description: Annotated[str, Meta(min_length=1, max_length=10_000)]
+    device_id: uuid.UUID | None = None
+    ended_at: datetime | None = None
+
+
+class IncidentNote(Struct, forbid_unknown_fields=True):
+    note: Annotated[str, Meta(max_length=10_000)] | None = None
+
+
+class IncidentClosure(Struct, forbid_unknown_fields=True):
+    resolution: Annotated[str, Meta(min_length=1, max_length=10_000)]
+
+
+class IncidentView(Struct):
+    id: uuid.UUID
+    trial_id: uuid.UUID
+    device_id: uuid.UUID | None
+    category: IncidentCategory
+    severity: int
+    source: IncidentSource
+    status: IncidentStatus
+    started_at: datetime
+    ended_at: datetime | None
+    ongoing: bool
+    values: dict[str, Any]
+    description: str | None
+    report_due_at: datetime
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    resolution: str | None
 
 
 class TransitionRecord(Struct):
@@ -208,11 +255,29 @@ class TransitionRecord(Struct):
 # ------------------------------------------------------------------ devices
 
 
+TopicWord = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class Vda5050Identity(Struct, tag="vda5050", tag_field="protocol", forbid_unknown_fields=True):
+    """An AMR speaking VDA 5050: it publishes on uagv/v2/{manufacturer}/{serial}/state; its serial is the device's."""
+
+    manufacturer: TopicWord
+
+
+class FrigateIdentity(Struct, tag="frigate", tag_field="protocol", forbid_unknown_fields=True):
+    """A camera of a Frigate NVR: events on {topic_prefix}/events name it by ``camera``."""
+
+    camera: TopicWord
+    topic_prefix: Annotated[str, Meta(pattern=r"^frigate(/[A-Za-z0-9._-]+)*$")] = "frigate"
+
+
 class DeviceEnrol(Struct, forbid_unknown_fields=True):
-    serial: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
+    serial: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
     model: Name
     kind: ProductKind | None = None  # defaults to the trial product's kind, which it must equal
     name: Name | None = None
+    # How the device speaks: absent for Sandbox's own MQTT contract, else the standard and its names there.
+    identity: Vda5050Identity | FrigateIdentity | None = None
 
 
 class DeviceView(Struct):
@@ -222,6 +287,8 @@ class DeviceView(Struct):
     serial: str
     model: str
     name: str | None
+    protocol: DeviceProtocol
+    identity: dict[str, Any] | None
     mqtt_username: str
     enrolled_at: datetime
     credentials_issued_at: datetime

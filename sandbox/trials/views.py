@@ -10,11 +10,13 @@ from sandbox.auth.roles import Actor
 from sandbox.clock import to_local
 from sandbox.config import Settings
 from sandbox.trials.geofence import area_hectares
+from sandbox.trials.incidents import suspension_review
 from sandbox.trials.lifecycle import Option
-from sandbox.trials.models import Device, Organisation, PlanVersion, Product, Trial, TrialTransition
+from sandbox.trials.models import Device, Incident, Organisation, PlanVersion, Product, Trial, TrialTransition
 from sandbox.trials.plan import content_from_document
 from sandbox.trials.schemas import (
     DeviceView,
+    IncidentView,
     OrganisationView,
     PlanVersionView,
     ProductSpecs,
@@ -28,6 +30,7 @@ from sandbox.trials.transitions import transition_options
 
 __all__ = [
     "device_view",
+    "incident_view",
     "option_view",
     "organisation_view",
     "plan_view",
@@ -129,6 +132,7 @@ def trial_view(db: Session, actor: Actor, trial: Trial, settings: Settings) -> T
         plan_in_force=in_force.version if in_force else None,
         working_plan=plan_view(trial.working_plan()),
         devices_enrolled=sum(1 for device in trial.devices if device.retired_at is None),
+        incidents_awaiting_review=suspension_review(db, trial.id),
         transitions=[option_view(o) for o in transition_options(db, actor, trial, settings)],
         created_at=to_local(trial.created_at),
         updated_at=to_local(trial.updated_at),
@@ -157,8 +161,31 @@ def device_view(device: Device) -> DeviceView:
         serial=device.serial,
         model=device.model,
         name=device.name,
+        protocol=device.protocol,
+        identity=device.identity,
         mqtt_username=str(device.id),
         enrolled_at=to_local(device.enrolled_at),
         credentials_issued_at=to_local(device.credentials_issued_at),
         retired_at=to_local(device.retired_at),
+    )
+
+
+def incident_view(incident: Incident) -> IncidentView:
+    return IncidentView(
+        id=incident.id,
+        trial_id=incident.trial_id,
+        device_id=incident.device_id,
+        category=incident.category,
+        severity=incident.severity,
+        source=incident.source,
+        status=incident.status,
+        started_at=to_local(incident.started_at),
+        ended_at=to_local(incident.ended_at),
+        ongoing=incident.ended_at is None,
+        values=incident.values,
+        description=incident.description,
+        report_due_at=to_local(incident.report_due_at),
+        acknowledged_at=to_local(incident.acknowledged_at),
+        closed_at=to_local(incident.closed_at),
+        resolution=incident.resolution,
     )

@@ -9,6 +9,7 @@ from sandbox.api.dependencies import Db, Lang
 from sandbox.api.pagination import Limit, Offset, Page
 from sandbox.api.routing import get
 from sandbox.auth.roles import Role
+from sandbox.trials.incident_kinds import IncidentCategory
 from sandbox.trials.kinds import ApplicationArea, ProductKind, ProductLine
 from sandbox.trials.lifecycle import TRANSITIONS
 from sandbox.trials.register import RegisterEntry, public_register
@@ -40,4 +41,5 @@ class PublicController(Controller):
             "product_line": table({p.value: p.label for p in ProductLine}),
             "application_area": table({a.value: a.label for a in ApplicationArea}),
             "role": table({r.value: r.label for r in Role}),
+            "incident_category": table({c.value: c.label for c in IncidentCategory}),
         }

@@ -143,6 +143,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_dead_letters_received_at', ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_dead_letters_trial_id'), ['trial_id'], unique=False)
 
+    op.create_table('device_presence',
+    sa.Column('device_id', sa.Uuid(), nullable=False),
+    sa.Column('trial_id', sa.Uuid(), nullable=False),
+    sa.Column('last_time', sandbox.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_received_at', sandbox.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('device_id', name=op.f('pk_device_presence'))
+    )
+    with op.batch_alter_table('device_presence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_device_presence_trial_id'), ['trial_id'], unique=False)
+
     op.create_table('ingest_counters',
     sa.Column('ingester', sa.String(length=100), nullable=False),
     sa.Column('started_at', sandbox.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -219,6 +229,10 @@ def downgrade() -> None:
 
     op.drop_table('incidents')
     op.drop_table('ingest_counters')
+    with op.batch_alter_table('device_presence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_device_presence_trial_id'))
+
+    op.drop_table('device_presence')
     with op.batch_alter_table('dead_letters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dead_letters_trial_id'))
         batch_op.drop_index('ix_dead_letters_received_at')

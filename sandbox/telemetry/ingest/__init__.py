@@ -1,0 +1,1 @@
+"""From MQTT messages to committed rows: decode, validate, batch, write once, then acknowledge."""

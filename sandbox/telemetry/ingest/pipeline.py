@@ -1,0 +1,105 @@
+"""One batch of messages, from bytes to committed rows, in a single transaction.
+
+decode each message → rows for the time-series tables → insert the new ones (exactly once) →
+dead-letter the refused messages with their bytes → apply the live rules to the new samples →
+note each device's presence and this ingester's counters → commit. Only then may the caller
+acknowledge the messages to the broker; if anything fails, nothing is committed and nothing is
+acknowledged, and the broker will deliver the messages again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from sandbox.clock import utcnow
+from sandbox.telemetry.ingest.counters import Counters
+from sandbox.telemetry.ingest.decoding import decode
+from sandbox.telemetry.ingest.messages import Received, Rejected
+from sandbox.telemetry.ingest.presence import note_presence
+from sandbox.telemetry.ingest.rows import row_of
+from sandbox.telemetry.models import DeadLetter
+from sandbox.telemetry.registry import KnownDevice, Registry
+from sandbox.telemetry.rules.live import RuleOutcome, apply_rules
+from sandbox.telemetry.store.partitions import Partitions
+from sandbox.telemetry.store.tables import SERIES
+from sandbox.telemetry.store.writer import insert_new
+
+__all__ = ["BatchResult", "Pipeline"]
+
+log = logging.getLogger("sandbox.telemetry")
+LOGGED_PAYLOAD_BYTES = 200  # enough to recognise a message in the log, not enough to flood it
+
+
+@dataclass(slots=True)
+class BatchResult:
+    messages: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    items: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rules: RuleOutcome = field(default_factory=RuleOutcome)
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class Pipeline:
+    def __init__(self, engine: Engine, registry: Registry, ingester: str) -> None:
+        self.engine = engine
+        self.sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+        self.registry = registry
+        self.ingester = ingester
+        self.partitions = Partitions(engine)
+        self.counters = Counters.load(self.sessions, ingester)
+
+    def process(self, messages: list[Received], now: datetime | None = None) -> BatchResult:
+        now = now or utcnow()
+        self.registry.keep_fresh()
+        result = BatchResult(messages=len(messages))
+        rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        items: dict[tuple[str, Any, Any, Any], tuple[KnownDevice, Any]] = {}
+        dead: list[dict[str, Any]] = []
+        for message in messages:
+            outcome = decode(message, self.registry, now)
+            if isinstance(outcome, Rejected):
+                result.rejected += 1
+                result.rejected_by_reason[outcome.reason] = result.rejected_by_reason.get(outcome.reason, 0) + 1
+                dead.append(self._dead_letter(message, outcome))
+                continue
+            result.accepted += 1
+            for item in outcome.items:
+                table, row = row_of(item, outcome.device, message.received_at)
+                rows[table.name].append(row)
+                items[(table.name, outcome.device.id, item.t, item.seq)] = (outcome.device, item)
+            result.items += len(outcome.items)
+        self.partitions.ensure({row[2].date() for table_rows in rows.values() for row in table_rows})
+        with self.sessions.begin() as db:
+            connection = db.connection()
+            fresh: list[tuple[KnownDevice, Any]] = []
+            for name, table_rows in rows.items():
+                for row in insert_new(connection, SERIES[name], table_rows):
+                    fresh.append(items[(name, row[0], row[2], row[3])])
+            result.stored = len(fresh)
+            result.duplicates = result.items - result.stored
+            if dead:
+                connection.execute(insert(DeadLetter), dead)
+            result.rules = apply_rules(db, self.registry, fresh)
+            note_presence(db, fresh, messages)
+            self.counters.add(result, messages, committed_at=utcnow())
+            self.counters.save(db)
+        return result
+
+    def _dead_letter(self, message: Received, rejected: Rejected) -> dict[str, Any]:
+        log.warning("dead letter (%s) on %s: %s; payload %r", rejected.reason, message.topic, rejected.detail,
+                    message.payload[:LOGGED_PAYLOAD_BYTES])
+        return {
+            "received_at": message.received_at, "topic": message.topic, "reason": rejected.reason,
+            "detail": rejected.detail, "payload": message.payload, "device_id": rejected.device_id,
+            "trial_id": rejected.trial_id, "ingester": self.ingester,
+        }
