@@ -37,13 +37,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-# PostgreSQL server binaries for the throwaway cluster the tests start (tests/services/postgres.py).
-# Debian's package would also create and start a "main" cluster; it is told not to.
+# PostgreSQL server binaries for the throwaway cluster the tests start (tests/services/postgres.py),
+# and Mosquitto with its dynamic-security plugin (tests/services/mosquitto.py). Debian's PostgreSQL
+# package would also create and start a "main" cluster; it is told not to.
 services:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
 		$(call apt_install,postgresql-common); \
 		sed -i 's/^#\?\s*create_main_cluster.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf; \
 		$(call apt_install,postgresql); \
+	fi
+	@if ! command -v mosquitto_ctrl >/dev/null || ! [ -x /usr/sbin/mosquitto ]; then \
+		$(call apt_install,mosquitto); \
 	fi
 
 clean:

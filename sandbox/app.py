@@ -23,6 +23,7 @@ from sandbox.config import Settings, load_settings
 from sandbox.db import make_engine, make_session_factory
 from sandbox.errors import NotFound
 from sandbox.i18n import Text
+from sandbox.telemetry.broker.accounts import broker_accounts
 from sandbox.trials.controllers import (
     DeviceController,
     IncidentController,
@@ -83,7 +84,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         before_request=refuse_nul_characters,
         exception_handlers=exception_handlers(),
-        state=State({"settings": settings, "sessions": make_session_factory(engine), "engine": engine}),
+        state=State({"settings": settings, "sessions": make_session_factory(engine), "engine": engine,
+                     "accounts": broker_accounts(settings)}),
         on_shutdown=[lambda: engine.dispose()],
         openapi_config=OpenAPIConfig(
             title="Sandbox — thử nghiệm có kiểm soát / controlled trials",

@@ -8,9 +8,11 @@ message that names the variable, the value and what would be accepted.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sandbox.errors import ConfigurationError
 from sandbox.i18n import Text
@@ -32,6 +34,22 @@ class Settings:
     # "fast" trades brute-force resistance for speed; only the test suite should use it.
     password_hashing: str = "standard"
     log_level: str = "INFO"
+    # MQTT: empty URL = the embedded broker, in this process, on embedded_mqtt_port.
+    mqtt_url: str = ""
+    embedded_mqtt_port: int = 1883
+    mqtt_username: str = "sandbox-ingester"
+    mqtt_password: str = ""
+    mqtt_admin_username: str = ""  # Mosquitto dynamic-security admin: set it and devices are provisioned there
+    mqtt_admin_password: str = ""
+    ingester_id: str = "sandbox-ingest-1"
+
+    @property
+    def mqtt_address(self) -> tuple[str, int]:
+        """(host, port) of the broker; the embedded one listens on loopback."""
+        if not self.mqtt_url:
+            return "127.0.0.1", self.embedded_mqtt_port
+        parsed = urlsplit(self.mqtt_url)
+        return parsed.hostname or "127.0.0.1", parsed.port or 1883
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,4 +128,28 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_extension_months=_int(env, "SANDBOX_MAX_EXTENSION_MONTHS", 6, 1, 36),
         password_hashing=_choice(env, "SANDBOX_PASSWORD_HASHING", "standard", PASSWORD_HASHING_PROFILES),
         log_level=_choice(env, "SANDBOX_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        mqtt_url=_mqtt_url(env.get("SANDBOX_MQTT_URL", "")),
+        embedded_mqtt_port=_int(env, "SANDBOX_EMBEDDED_MQTT_PORT", 1883, 1, 65535),
+        mqtt_username=env.get("SANDBOX_MQTT_USERNAME", "sandbox-ingester").strip() or "sandbox-ingester",
+        mqtt_password=env.get("SANDBOX_MQTT_PASSWORD", ""),
+        mqtt_admin_username=env.get("SANDBOX_MQTT_ADMIN_USERNAME", "").strip(),
+        mqtt_admin_password=env.get("SANDBOX_MQTT_ADMIN_PASSWORD", ""),
+        ingester_id=env.get("SANDBOX_INGESTER_ID", "").strip() or f"sandbox-ingest-{socket.gethostname()}",
     )
+
+
+def _mqtt_url(raw: str) -> str:
+    url = raw.strip()
+    if not url:
+        return ""
+    parsed = urlsplit(url)
+    if parsed.scheme != "mqtt" or not parsed.hostname:
+        raise ConfigurationError(
+            Text(
+                f"Biến môi trường 'SANDBOX_MQTT_URL' có giá trị '{raw}' không hợp lệ; hãy dùng 'mqtt://máy-chủ:1883', "
+                "hoặc để trống để dùng máy chủ MQTT nhúng.",
+                f"The environment variable 'SANDBOX_MQTT_URL' is '{raw}'; use 'mqtt://host:1883', or leave it "
+                "empty for the embedded broker.",
+            )
+        )
+    return url

@@ -16,7 +16,8 @@ status the API answers with. Third-party errors are mapped at the boundary with
     │   ├── AlreadyExists         a unique value is taken (tax code, e-mail, serial)
     │   └── TransitionRefused     a lifecycle transition is not allowed from here
     ├── AuditChainBroken          the audit log was edited or shortened              —
-    └── StoreUnavailable          the database cannot be reached or is busy          503
+    ├── StoreUnavailable          the database cannot be reached or is busy          503
+    └── BrokerUnavailable         the MQTT broker cannot be reached or refused a command 503
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "AlreadyExists",
     "AuditChainBroken",
     "AuthenticationFailed",
+    "BrokerUnavailable",
     "ConfigurationError",
     "Conflict",
     "FieldProblem",
@@ -145,3 +147,9 @@ class StoreUnavailable(SandboxError):
     status_code = 503
     code = "store_unavailable"
     title = Text("Cơ sở dữ liệu không sẵn sàng", "Database unavailable")
+
+
+class BrokerUnavailable(SandboxError):
+    status_code = 503
+    code = "broker_unavailable"
+    title = Text("Máy chủ MQTT không sẵn sàng", "MQTT broker unavailable")

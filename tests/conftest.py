@@ -18,6 +18,7 @@ import pytest
 
 from sandbox.config import Settings, load_settings
 from sandbox.db.migrate import upgrade
+from tests.services.mosquitto import MosquittoNotFound, ThrowawayMosquitto
 from tests.services.postgres import PostgresNotFound, ThrowawayPostgres
 
 DATABASES = ["sqlite", "postgresql"]
@@ -38,6 +39,19 @@ def postgres_admin_url() -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def mosquitto() -> Iterator[ThrowawayMosquitto]:
+    """A Mosquitto broker with dynamic security, shared by the tests that need MQTT."""
+    try:
+        broker = ThrowawayMosquitto().start()
+    except MosquittoNotFound as exc:
+        pytest.exit(str(exc), returncode=3)
+    try:
+        yield broker
+    finally:
+        broker.remove()
 
 
 def _sqlalchemy_url(psycopg_url: str, database: str) -> str:

@@ -15,14 +15,16 @@ from sandbox.auth.tokens import resolve_token
 from sandbox.config import Settings
 from sandbox.errors import AuthenticationFailed
 from sandbox.i18n import Language, Text, negotiate_language
+from sandbox.trials.devices import BrokerAccounts
 
-__all__ = ["DEPENDENCIES", "AppSettings", "CurrentActor", "Db", "Lang", "bearer_token"]
+__all__ = ["DEPENDENCIES", "Accounts", "AppSettings", "CurrentActor", "Db", "Lang", "bearer_token"]
 
 # Handlers name what they need; Litestar injects it by name.
 Db = NamedDependency[Session]
 CurrentActor = NamedDependency[Actor]
 AppSettings = NamedDependency[Settings]
 Lang = NamedDependency[Language]
+Accounts = NamedDependency[BrokerAccounts]
 
 
 async def provide_db(state: State) -> AsyncGenerator[Session, None]:
@@ -41,6 +43,10 @@ async def provide_db(state: State) -> AsyncGenerator[Session, None]:
 
 def provide_settings(state: State) -> Settings:
     return state.settings  # type: ignore[no-any-return]
+
+
+def provide_accounts(state: State) -> BrokerAccounts:
+    return state.accounts  # type: ignore[no-any-return]
 
 
 def bearer_token(request: Request) -> str | None:
@@ -69,4 +75,5 @@ DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "actor": Provide(provide_actor, sync_to_thread=True),
     "language": Provide(provide_language, sync_to_thread=False),
+    "accounts": Provide(provide_accounts, sync_to_thread=False),
 }

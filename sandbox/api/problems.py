@@ -184,6 +184,8 @@ def handle_validation(request: Request, exc: ValidationException) -> Response[di
 
 def handle_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
+    if status >= 500:
+        log.error("%s %s failed with %s", request.method, request.url.path, exc.detail, exc_info=exc)
     code, title = _HTTP_PROBLEMS.get(status, ("http_error", _OTHER_PROBLEMS["http_error"]))
     detail = Text(str(exc.detail), str(exc.detail))
     if status == 400 and isinstance(exc.__cause__, SerializationException):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import msgspec
 from sqlalchemy import select
@@ -48,6 +48,7 @@ __all__ = [
 SECRET_BYTES = 24  # 192 bits, as URL-safe text of 32 characters
 
 
+@runtime_checkable
 class BrokerAccounts(Protocol):
     """Where a device's MQTT account lives besides this database (a broker's own user list)."""
 

@@ -12,7 +12,8 @@ import sandbox
 ROOT = Path(sandbox.__file__).parent
 # The statistical and rule cores that must stay free of databases, web and brokers.
 PURE = ["trials/lifecycle.py", "trials/preconditions.py", "trials/states.py", "trials/plan.py",
-        "trials/plan_checks.py", "trials/geofence.py", "i18n.py", "errors.py", "clock.py"]
+        "trials/plan_checks.py", "trials/geofence.py", "i18n.py", "errors.py", "clock.py",
+        "telemetry/contract.py", "telemetry/rules/checks.py", "telemetry/rules/envelope.py"]
 
 
 def imports_of(path: Path) -> set[str]:
@@ -42,10 +43,17 @@ def test_only_controllers_the_web_layer_and_the_app_factory_import_litestar() ->
         assert web or not uses_litestar, relative
 
 
-def test_only_the_ingester_imports_paho() -> None:
+def test_only_the_mqtt_edge_imports_paho() -> None:
+    """The ingester's consumer and the broker administration; nothing else speaks MQTT."""
     for path in modules():
         if any(name.split(".")[0] == "paho" for name in imports_of(path)):
-            assert path.relative_to(ROOT).as_posix().startswith("telemetry/ingest"), path
+            assert path.relative_to(ROOT).as_posix().startswith(("telemetry/ingest/", "telemetry/broker/")), path
+
+
+def test_the_wire_contract_depends_on_msgspec_only() -> None:
+    """devices/ and sims/ import it on gateways that do not have the server's dependencies."""
+    outside = {name.split(".")[0] for name in imports_of(ROOT / "telemetry" / "contract.py")}
+    assert outside <= {"__future__", "datetime", "enum", "typing", "msgspec"}, outside
 
 
 @pytest.mark.parametrize("relative", PURE)

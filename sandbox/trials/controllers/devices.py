@@ -9,7 +9,7 @@ from litestar import Controller
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
 
-from sandbox.api.dependencies import AppSettings, CurrentActor, Db
+from sandbox.api.dependencies import Accounts, AppSettings, CurrentActor, Db
 from sandbox.api.pagination import Limit, Offset, Page
 from sandbox.api.routing import get, post
 from sandbox.trials import devices
@@ -39,11 +39,12 @@ class DeviceController(Controller):
         self,
         db: Db,
         actor: CurrentActor,
+        accounts: Accounts,
         settings: AppSettings,
         trial_id: FromPath[uuid.UUID],
         data: JSONBody[DeviceEnrol],
     ) -> DeviceEnrolled:
-        device, secret = devices.enrol_device(db, actor, trial_id, data, settings)
+        device, secret = devices.enrol_device(db, actor, trial_id, data, settings, accounts)
         return DeviceEnrolled(device_view(device), secret)
 
     @get("/{device_id:uuid}", summary="One device")
@@ -57,20 +58,22 @@ class DeviceController(Controller):
         self,
         db: Db,
         actor: CurrentActor,
+        accounts: Accounts,
         trial_id: FromPath[uuid.UUID],
         device_id: FromPath[uuid.UUID],
         data: JSONBody[Retirement],
     ) -> DeviceView:
-        return device_view(devices.retire_device(db, actor, trial_id, device_id, data.reason))
+        return device_view(devices.retire_device(db, actor, trial_id, device_id, data.reason, accounts))
 
     @post("/{device_id:uuid}/credentials", summary="Issue a new MQTT password; the old one stops working")
     def rotate(
         self,
         db: Db,
         actor: CurrentActor,
+        accounts: Accounts,
         settings: AppSettings,
         trial_id: FromPath[uuid.UUID],
         device_id: FromPath[uuid.UUID],
     ) -> DeviceEnrolled:
-        device, secret = devices.rotate_credentials(db, actor, trial_id, device_id, settings)
+        device, secret = devices.rotate_credentials(db, actor, trial_id, device_id, settings, accounts)
         return DeviceEnrolled(device_view(device), secret)

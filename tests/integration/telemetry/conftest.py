@@ -30,6 +30,7 @@ class Field:
     api: Api
     trial: dict[str, Any]
     drones: list[str]
+    secrets: dict[str, str]
     pipeline: Pipeline
     engine: Engine
 
@@ -70,11 +71,12 @@ def in_window_now() -> datetime:
 @pytest.fixture
 def field(api: Api, settings: Settings) -> Iterator[Field]:
     trial = steps.approved(api, start=utcnow().date() - timedelta(days=10))
-    drones = [steps.enrol(api, trial, serial=f"VT-{n}")["device"]["id"] for n in (1, 2)]
+    enrolled = [steps.enrol(api, trial, serial=f"VT-{n}") for n in (1, 2)]
+    drones = [e["device"]["id"] for e in enrolled]
     trial = steps.move(api, trial, "alpha", "activate")
     engine = make_engine(settings.database_url)
     pipeline = Pipeline(engine, Registry(sessionmaker(engine)), "test-ingester")
-    yield Field(api, trial, drones, pipeline, engine)
+    yield Field(api, trial, drones, {e["device"]["id"]: e["mqtt_password"] for e in enrolled}, pipeline, engine)
     engine.dispose()
 
 

@@ -1,0 +1,1 @@
+"""The MQTT broker side: Mosquitto's configuration and accounts (dynamic security), and the embedded broker."""

@@ -1,0 +1,156 @@
+"""The MQTT consumer: paho-mqtt 2 on MQTT 5, a persistent session, QoS 1, ack after commit.
+
+paho's network thread hands every message to a queue. A writer thread takes batches from it —
+as many as arrive within ``FLUSH_INTERVAL_S`` or up to ``MAX_BATCH_MESSAGES`` — runs them through
+the pipeline in one transaction and only then acknowledges them (paho's manual ack). If the
+database is down the batch is retried, not acknowledged; the broker stops sending once
+``RECEIVE_MAXIMUM`` messages await their acknowledgement, which bounds memory.
+
+A connection that drops while a batch is being written makes its acknowledgements meaningless
+(message ids belong to a connection); they are skipped, the broker delivers the messages again,
+and the store's deduplication absorbs the repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from sandbox.clock import utcnow
+from sandbox.config import Settings
+from sandbox.telemetry.ingest.messages import Received
+from sandbox.telemetry.ingest.pipeline import Pipeline
+from sandbox.telemetry.topics import INGEST_FILTERS
+
+__all__ = ["SHARE_GROUP", "Consumer"]
+
+log = logging.getLogger("sandbox.telemetry")
+
+FLUSH_INTERVAL_S = 0.2  # bounds ingest lag: a message waits at most this long for its batch
+MAX_BATCH_MESSAGES = 5_000  # bounds a transaction's size and a retry's cost
+RECEIVE_MAXIMUM = 20_000  # unacknowledged messages the broker may send us: the in-memory bound
+SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps our queue a week if every ingester is down
+RETRY_BACKOFF_S = (0.5, 1, 2, 5)  # waits between attempts when the database refuses a batch
+SHARE_GROUP = "sandbox-ingest"  # ingesters in one group share the stream (MQTT 5 shared subscription)
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    message: Received
+    connection: int  # which connection it came on: an ack is only valid on that one
+
+
+class Consumer:
+    def __init__(self, settings: Settings, pipeline: Pipeline, *, shared: bool = True) -> None:
+        self.settings = settings
+        self.pipeline = pipeline
+        self.filters = [f"$share/{SHARE_GROUP}/{f}" if shared else f for f in INGEST_FILTERS]
+        self._queue: queue.Queue[_Delivery] = queue.Queue()
+        self._connection = 0
+        self._connected = threading.Event()
+        self._stop = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.ingester_id,
+                                  protocol=mqtt.MQTTv5, manual_ack=True)
+        self.client.username_pw_set(settings.mqtt_username, settings.mqtt_password or None)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=10)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    # ------------------------------------------------------------ paho's thread
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            log.error("the broker refused the ingester's connection: %s", reason)
+            return
+        self._connection += 1
+        options = SubscribeOptions(qos=1)
+        client.subscribe([(topic, options) for topic in self.filters])
+        log.info("ingester %s connected (session present: %s)", self.settings.ingester_id, flags.session_present)
+        self._connected.set()
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        self._connected.clear()
+        self._connection += 1  # acknowledgements of the old connection must not be sent on the next
+        if not self._stop.is_set():
+            log.warning("ingester disconnected from the broker (%s); reconnecting", reason)
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        content_type = getattr(message.properties, "ContentType", None) if message.properties else None
+        received = Received(message.topic, bytes(message.payload), utcnow(), content_type, message.mid, message.qos)
+        self._queue.put(_Delivery(received, self._connection))
+
+    # ------------------------------------------------------------ the writer thread
+
+    def _next_batch(self) -> list[_Delivery]:
+        try:
+            first = self._queue.get(timeout=FLUSH_INTERVAL_S)
+        except queue.Empty:
+            return []
+        batch, deadline = [first], time.monotonic() + FLUSH_INTERVAL_S
+        while len(batch) < MAX_BATCH_MESSAGES:
+            remaining = deadline - time.monotonic()
+            try:
+                batch.append(self._queue.get(timeout=max(remaining, 0)) if remaining > 0 else self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _write(self, batch: list[_Delivery]) -> None:
+        attempt = 0
+        while True:
+            try:
+                self.pipeline.process([d.message for d in batch])
+                break
+            except (OperationalError, DBAPIError) as exc:
+                wait = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
+                log.warning("could not commit a batch of %d messages (%s); retrying in %.1f s",
+                            len(batch), exc.__class__.__name__, wait)
+                attempt += 1
+                if self._stop.wait(wait):
+                    return  # shutting down: unacknowledged, the broker will deliver them again
+        for delivery in batch:
+            if delivery.connection == self._connection and delivery.message.qos > 0:
+                self.client.ack(delivery.message.mid, delivery.message.qos)
+
+    def _writer(self) -> None:
+        while not self._stop.is_set() or not self._queue.empty():
+            batch = self._next_batch()
+            if batch:
+                try:
+                    self._write(batch)
+                except Exception:
+                    # An unexpected failure must not kill the writer; the messages stay unacknowledged.
+                    log.exception("a batch of %d messages failed; the broker will deliver it again", len(batch))
+
+    # ------------------------------------------------------------ running
+
+    def start(self) -> None:
+        host, port = self.settings.mqtt_address
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = SESSION_EXPIRY_S
+        properties.ReceiveMaximum = RECEIVE_MAXIMUM
+        self.client.connect_async(host, port, keepalive=30, clean_start=False, properties=properties)
+        self.client.loop_start()
+        self._thread = threading.Thread(target=self._writer, name="ingest-writer", daemon=True)
+        self._thread.start()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def stop(self) -> None:
+        """Stop taking messages, write what was received, acknowledge it, disconnect."""
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.client.disconnect()
+        self.client.loop_stop()
