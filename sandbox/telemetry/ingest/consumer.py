@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -30,6 +31,7 @@ from sandbox.clock import utcnow
 from sandbox.config import Settings
 from sandbox.telemetry.ingest.messages import Received
 from sandbox.telemetry.ingest.pipeline import Pipeline
+from sandbox.telemetry.rules.silence import CHECK_EVERY, check_silence
 from sandbox.telemetry.topics import INGEST_FILTERS
 
 __all__ = ["SHARE_GROUP", "Consumer"]
@@ -59,6 +61,7 @@ class Consumer:
         self._connection = 0
         self._connected = threading.Event()
         self._stop = threading.Event()
+        self._silence_checked = datetime.min.replace(tzinfo=UTC)
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.ingester_id,
                                   protocol=mqtt.MQTTv5, manual_ack=True)
         self.client.username_pw_set(settings.mqtt_username, settings.mqtt_password or None)
@@ -123,8 +126,20 @@ class Consumer:
             if delivery.connection == self._connection and delivery.message.qos > 0:
                 self.client.ack(delivery.message.mid, delivery.message.qos)
 
+    def _watch_silence(self) -> None:
+        now = utcnow()
+        if now - self._silence_checked < CHECK_EVERY:
+            return
+        self._silence_checked = now
+        try:
+            with self.pipeline.sessions.begin() as db:
+                check_silence(db, self.pipeline.registry, now)
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("the silence check could not run (%s)", exc.__class__.__name__)
+
     def _writer(self) -> None:
         while not self._stop.is_set() or not self._queue.empty():
+            self._watch_silence()
             batch = self._next_batch()
             if batch:
                 try:

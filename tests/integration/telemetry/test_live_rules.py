@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from sandbox.clock import LOCAL_TZ
 from sandbox.telemetry import contract
+from sandbox.telemetry.models import DevicePresence
+from sandbox.telemetry.rules.silence import SILENCE_AFTER, check_silence
 from tests.integration.telemetry.conftest import INSIDE, OUTSIDE, Field, batch, in_window_now, uav
 
 
@@ -99,3 +103,22 @@ def test_people_acknowledge_and_close_incidents_and_report_their_own(field: Fiel
         "category": "injury", "severity": 6, "occurred_at": t0.isoformat(), "description": "x"}, expect=422)
     assert problem["errors"][0]["pointer"] == "#/severity"
     assert field.api.call("GET", f"/trials/{field.trial['id']}/incidents", "beta", expect=404)
+
+
+def test_a_device_gone_quiet_mid_operation_is_reported_silent(field: Field) -> None:
+    t0 = in_window_now()
+    field.send((field.topic(field.drones[0]), batch(uav(1, t0))), now=t0)  # heard at 07:00
+    with field.pipeline.sessions.begin() as db:
+        # Backdate the moment it was heard to the sample's own time, as if we were living at t0.
+        db.execute(update(DevicePresence).values(last_received_at=t0))
+    registry = field.pipeline.registry
+    with field.pipeline.sessions.begin() as db:
+        assert check_silence(db, registry, t0 + SILENCE_AFTER) == 0  # not yet
+        assert check_silence(db, registry, t0 + SILENCE_AFTER + timedelta(seconds=1)) == 1
+        assert check_silence(db, registry, t0 + SILENCE_AFTER + timedelta(seconds=30)) == 0  # once per episode
+    [silent] = incidents(field, status="open")
+    assert silent["category"] == "device_silent" and silent["ongoing"]
+    field.send((field.topic(field.drones[0]), batch(uav(2, t0 + timedelta(minutes=3)))))
+    assert not incidents(field)[0]["ongoing"]
+    other = field.drones[1]  # never heard today: grounded, not silent
+    assert all(i["device_id"] != other for i in incidents(field))
