@@ -37,7 +37,7 @@ def wait_until_up(base: str, process: subprocess.Popen[str], timeout_s: float = 
 def test_the_service_serves_its_docs_and_api(empty_database_url: str, tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": empty_database_url, "SANDBOX_DATA_DIR": str(tmp_path),
-           "SANDBOX_PASSWORD_HASHING": "fast", "SANDBOX_PORT": str(port)}
+           "SANDBOX_PASSWORD_HASHING": "fast", "SANDBOX_PORT": str(port), "SANDBOX_EMBEDDED_MQTT_PORT": str(free_port())}
     subprocess.run([SANDBOX, "user", "create", "--email", "a@skhcn.test", "--name", "A", "--role", "policy",
                     "--password-stdin"], input="long enough pw\n", env={**env, "DATABASE_URL": empty_database_url},
                    capture_output=True, text=True, check=False)  # fails: no schema yet; serve migrates first

@@ -1,0 +1,142 @@
+"""Running things: the service (API, and in embedded mode its broker and ingester), ingesters, the demo."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import threading
+from typing import Any
+
+import click
+
+from sandbox.cli import main
+from sandbox.cli.common import guarded, language, say, settings_of, unit_of_work
+from sandbox.config import Settings
+from sandbox.db.migrate import upgrade
+from sandbox.errors import ConfigurationError
+from sandbox.i18n import Text
+
+
+@main.command()
+@click.option("--host", help="address to listen on (default: SANDBOX_HOST or 127.0.0.1)")
+@click.option("--port", type=int, help="port (default: SANDBOX_PORT or 8000)")
+@click.option("--migrate/--no-migrate", default=True, show_default=True, help="upgrade the database first")
+@click.pass_context
+@guarded
+def serve(ctx: click.Context, host: str | None, port: int | None, migrate: bool) -> None:
+    """Run the API; with no SANDBOX_MQTT_URL also the embedded MQTT broker and an ingester."""
+    settings = settings_of(ctx)
+    if migrate:
+        upgrade(settings.database_url)
+    run_service(settings, host or settings.host, port or settings.port)
+
+
+def run_service(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from sandbox.app import create_app
+
+    telemetry = None
+    if not settings.mqtt_url:
+        from sandbox.telemetry.runtime import EmbeddedTelemetry
+
+        telemetry = EmbeddedTelemetry(settings)
+        telemetry.start()
+        say(Text(f"Máy chủ MQTT nhúng: mqtt://{settings.host}:{settings.embedded_mqtt_port}",
+                 f"Embedded MQTT broker: mqtt://{settings.host}:{settings.embedded_mqtt_port}"))
+    say(Text(f"Tài liệu API: http://{host}:{port}/docs", f"API documentation: http://{host}:{port}/docs"))
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        if telemetry is not None:
+            telemetry.stop()
+
+
+@main.command()
+@click.pass_context
+@guarded
+def ingest(ctx: click.Context) -> None:
+    """Consume device telemetry from the broker into the database until stopped (SIGINT/SIGTERM)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from sandbox.db import make_engine
+    from sandbox.telemetry.ingest.consumer import Consumer
+    from sandbox.telemetry.ingest.pipeline import Pipeline
+    from sandbox.telemetry.registry import Registry
+
+    settings = settings_of(ctx)
+    if not settings.mqtt_url:
+        raise ConfigurationError(Text(
+            "Chưa đặt SANDBOX_MQTT_URL: ở chế độ nhúng, 'sandbox serve' đã tự chạy bộ thu dữ liệu",
+            "SANDBOX_MQTT_URL is not set: in the embedded mode 'sandbox serve' runs the ingester itself",
+        ))
+    engine = make_engine(settings.database_url)
+    consumer = Consumer(settings, Pipeline(engine, Registry(sessionmaker(engine)), settings.ingester_id))
+    stopped = threading.Event()
+
+    def stop(*_: Any) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    consumer.start()
+    say(Text(f"Bộ thu {settings.ingester_id} đang chạy với {settings.mqtt_url}",
+             f"Ingester {settings.ingester_id} running against {settings.mqtt_url}"))
+    stopped.wait()
+    consumer.stop()
+    engine.dispose()
+
+
+@main.command()
+@click.option("--serve/--no-serve", default=True, show_default=True, help="start the service afterwards")
+@click.option("--host", help="address to listen on")
+@click.option("--port", type=int, help="port")
+@click.pass_context
+@guarded
+def demo(ctx: click.Context, serve: bool, host: str | None, port: int | None) -> None:
+    """Start afresh with demonstration data (its own database in the data directory) and serve it."""
+    from sandbox.demo.seed import DEMO_PASSWORD, seed
+
+    base = settings_of(ctx)
+    directory = base.data_dir / "demo"
+    shutil.rmtree(directory, ignore_errors=True)
+    settings = base.with_database(f"sqlite:///{directory / 'sandbox.db'}")
+    upgrade(settings.database_url)
+    with unit_of_work(settings) as session:
+        world = seed(session, settings)
+    _print_demo(world, DEMO_PASSWORD, directory)
+    if serve:
+        run_service(settings, host or settings.host, port or settings.port)
+
+
+def _print_demo(world: Any, password: str, directory: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    lang = language()
+    console = Console()
+
+    def table(title: Text, *columns: Text) -> Table:
+        made = Table(title=title.in_(lang), title_justify="left")
+        for column in columns:
+            made.add_column(column.in_(lang))
+        return made
+
+    people = table(Text(f"Người dùng mẫu (mật khẩu: {password})", f"Demo users (password: {password})"),
+                   Text("vai trò", "role"), Text("e-mail", "e-mail"), Text("tổ chức", "organisation"))
+    for row in world.users:
+        people.add_row(*row)
+    trials = table(Text("Thử nghiệm mẫu", "Demo trials"), Text("mã", "reference"), Text("trạng thái", "state"),
+                   Text("tên", "title"))
+    for row in world.trials:
+        trials.add_row(*row)
+    console.print(people, trials)
+    console.print(Text("Thiết bị (tên đăng nhập MQTT, mật khẩu chỉ hiện một lần):",
+                       "Devices (MQTT username, password shown once):").in_(lang))
+    for reference, username, secret in world.devices:
+        console.print(f"  {reference}  {username}  {secret}", soft_wrap=True)
+    console.print(Text(f"Dữ liệu demo: {directory}", f"Demo data: {directory}").in_(lang))
+    console.print(Text("Đăng nhập: POST /api/v1/auth/token với e-mail và mật khẩu ở trên, rồi gửi "
+                       "'Authorization: Bearer <mã>'; sổ đăng ký công khai: GET /api/v1/register",
+                       "Log in: POST /api/v1/auth/token with an e-mail and the password above, then send "
+                       "'Authorization: Bearer <token>'; public register: GET /api/v1/register").in_(lang))
