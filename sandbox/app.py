@@ -24,6 +24,7 @@ from sandbox.db import make_engine, make_session_factory
 from sandbox.errors import NotFound
 from sandbox.i18n import Text
 from sandbox.telemetry.broker.accounts import broker_accounts
+from sandbox.telemetry.controllers import MetricsController, TelemetryController
 from sandbox.trials.controllers import (
     DeviceController,
     IncidentController,
@@ -74,13 +75,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PlanController,
             DeviceController,
             IncidentController,
+            TelemetryController,
             PublicController,
             AuditController,
         ],
     )
     logging.getLogger("sandbox").setLevel(settings.log_level)
     return Litestar(
-        route_handlers=[home, health, problem_type, api],
+        route_handlers=[home, health, problem_type, MetricsController, api],
         dependencies=DEPENDENCIES,
         before_request=refuse_nul_characters,
         exception_handlers=exception_handlers(),
