@@ -144,7 +144,9 @@ def amr_plan(start: date, end: date) -> dict[str, Any]:
         objectives=["Hoàn thành trên 95% chuyến giao", "Không va chạm với người đi bộ"],
         sites=[
             {"name": "Khuôn viên trường – Ninh Kiều", "ward": "Phường Ninh Kiều", "geofence": CAMPUS_NINH_KIEU,
-             "population_density": "populated"}
+             "population_density": "populated",
+             # The robots' SLAM map: origin near the campus centre, x east and y north.
+             "map_frame": {"map_id": "campus", "origin_lat": 10.0312, "origin_lon": 105.7683, "rotation_deg": 0}}
         ],
         envelope={"kind": "amr", "max_speed_mps": 1.5, "allowed_zones": ["Khuôn viên trường – Ninh Kiều"],
                   "max_payload_kg": 20},

@@ -49,6 +49,7 @@ __all__ = [
     "message_type",
     "parse_topic",
     "topic",
+    "validated",
 ]
 
 TOPIC_ROOT = "sandbox/v1"
@@ -165,8 +166,9 @@ class AmrSample(Struct, kw_only=True):
     emergency_stop: bool = False
     safety_field_violation: bool = False
     localisation_score: Unit | None = None
-    odometer_m: Annotated[float, Meta(ge=0, le=1e9)]
+    odometer_m: Annotated[float, Meta(ge=0, le=1e9)] | None = None  # VDA 5050 robots do not report one
     mission_id: Annotated[str, Meta(max_length=64)] | None = None
+    fatal_error: bool = False  # an error that stops the robot is active
 
     def __post_init__(self) -> None:
         if (self.lat is None) != (self.lon is None) or (self.x is None) != (self.y is None):
@@ -204,11 +206,13 @@ class Events(Struct, kw_only=True):
 
 
 class DeviceStatus(Struct, kw_only=True):
-    """Sent on connect and as the MQTT last will (``online: false``)."""
+    """Sent on connect (``online: true``), on a planned shutdown (``online: false, graceful: true``) and as
+    the MQTT last will (``online: false``): going offline without warning is a lost link."""
 
     seq: Seq
     t: Moment
     online: bool
+    graceful: bool = False
     firmware: Annotated[str, Meta(max_length=64)] | None = None
     detail: Note | None = None
 
@@ -285,3 +289,12 @@ def decode(payload: bytes, kind: Kind, channel: Channel, content_type: str | Non
     if encoding_of(payload, content_type) == "msgpack":
         return msgspec.msgpack.decode(payload, type=target)
     return msgspec.json.decode(payload, type=target)
+
+
+def validated(item: Struct) -> Struct:
+    """Check a Struct built in code (not decoded) against its constraints, as decoding would.
+
+    Constructing a Struct does not check ``Meta`` bounds; adapters that map other formats onto the
+    contract pass what they build through here. Raises ``msgspec.ValidationError``.
+    """
+    return msgspec.convert(msgspec.to_builtins(item), type(item))

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,7 @@ class KnownDevice:
     protocol: str
     external_key: str | None
     retired: bool
+    identity: dict[str, Any] | None = None  # how the device names itself in its own format
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ class Registry:
         in_force = {trial_id: (version, content) for trial_id, version, content in plans}
         for device, reference, state in rows:
             known = KnownDevice(device.id, device.trial_id, reference, str(device.kind), str(device.protocol),
-                                device.external_key, device.retired_at is not None)
+                                device.external_key, device.retired_at is not None, device.identity)
             # A retired device keeps its id; a re-enrolled one gets a new one, so ids never clash.
             devices[device.id] = known
             if device.external_key and not known.retired:

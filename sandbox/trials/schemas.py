@@ -269,6 +269,9 @@ class FrigateIdentity(Struct, tag="frigate", tag_field="protocol", forbid_unknow
 
     camera: TopicWord
     topic_prefix: Annotated[str, Meta(pattern=r"^frigate(/[A-Za-z0-9._-]+)*$")] = "frigate"
+    # Frigate's detect resolution: its boxes are in these pixels.
+    frame_width: Annotated[int, Meta(ge=1, le=16_384)] = 1280
+    frame_height: Annotated[int, Meta(ge=1, le=16_384)] = 720
 
 
 class DeviceEnrol(Struct, forbid_unknown_fields=True):

@@ -1,4 +1,6 @@
-"""Decoding and validating one message: every way it can be wrong has a reason code.
+"""Decoding and validating one message of the wire contract: every way it can be wrong has a reason code.
+
+The adapters of real formats (``sandbox.telemetry.adapters``) use the same codes and checks.
 
     oversize            larger than the contract allows
     unknown_topic       not a topic of the contract or of a supported format
@@ -26,7 +28,7 @@ from sandbox.telemetry.ingest.messages import Accepted, Received, Rejected
 from sandbox.telemetry.registry import KnownDevice, Registry
 from sandbox.telemetry.rules.envelope import map_to_wgs84
 
-__all__ = ["MAX_CLOCK_AHEAD", "MAX_SAMPLE_AGE", "admit", "decode", "decode_native"]
+__all__ = ["MAX_CLOCK_AHEAD", "MAX_SAMPLE_AGE", "admit", "check_times", "decode_native"]
 
 MAX_SAMPLE_AGE = timedelta(days=30)  # store-and-forward may deliver a month-old backlog, not older
 MAX_CLOCK_AHEAD = timedelta(minutes=5)  # device clocks drift; further ahead is a wrong clock
@@ -103,11 +105,3 @@ def decode_native(message: Received, registry: Registry, now: datetime) -> Accep
         items = [_located(item, registry, device) for item in items]
     return Accepted(device, address.channel, items)
 
-
-def decode(message: Received, registry: Registry, now: datetime) -> Accepted | Rejected:
-    """Route a message by its topic to the contract's decoder or a real format's adapter."""
-    if len(message.payload) > contract.MAX_PAYLOAD_BYTES:
-        return Rejected("oversize", f"{len(message.payload)} bytes; at most {contract.MAX_PAYLOAD_BYTES}")
-    if message.topic.startswith(contract.TOPIC_ROOT + "/"):
-        return decode_native(message, registry, now)
-    return Rejected("unknown_topic", f"'{message.topic}' is not a topic Sandbox reads")

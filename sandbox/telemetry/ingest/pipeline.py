@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.clock import utcnow
 from sandbox.telemetry.ingest.counters import Counters
-from sandbox.telemetry.ingest.decoding import decode
 from sandbox.telemetry.ingest.messages import Received, Rejected
 from sandbox.telemetry.ingest.presence import note_presence
+from sandbox.telemetry.ingest.routing import decode
 from sandbox.telemetry.ingest.rows import row_of
 from sandbox.telemetry.models import DeadLetter
 from sandbox.telemetry.registry import KnownDevice, Registry

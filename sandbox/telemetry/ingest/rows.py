@@ -46,7 +46,7 @@ def _detection(d: CameraDetection) -> tuple[Any, ...]:
 
 def _amr(s: AmrSample) -> tuple[Any, ...]:
     return (s.lat, s.lon, s.x, s.y, s.map_id, s.speed_mps, s.heading_deg, s.battery_pct, s.mode, s.emergency_stop,
-            s.safety_field_violation, s.localisation_score, s.odometer_m, s.mission_id)
+            s.safety_field_violation, s.localisation_score, s.odometer_m, s.mission_id, s.fatal_error)
 
 
 def _uav_event(e: UavEvent) -> tuple[Any, ...]:
@@ -58,7 +58,7 @@ def _amr_event(e: AmrEvent) -> tuple[Any, ...]:
 
 
 def _status(s: DeviceStatus) -> tuple[Any, ...]:
-    return (s.online, s.firmware, s.detail)
+    return (s.online, s.graceful, s.firmware, s.detail)
 
 
 _LAYOUT: dict[type, tuple[Table, Callable[[Any], tuple[Any, ...]]]] = {

@@ -25,7 +25,7 @@ SEVERE_FACTOR = 1.5  # half again over a limit is one severity step worse
 EPISODE_CATEGORIES: dict[str, tuple[C, ...]] = {
     "agri_uav": (C.GEOFENCE_BREACH, C.HEIGHT_EXCEEDED, C.SPEED_EXCEEDED, C.OUTSIDE_WINDOW, C.BATTERY_CRITICAL),
     "amr": (C.GEOFENCE_BREACH, C.SPEED_EXCEEDED, C.OUTSIDE_WINDOW, C.BATTERY_CRITICAL, C.EMERGENCY_STOP,
-            C.NEAR_MISS),
+            C.NEAR_MISS, C.DEVICE_ERROR),
     "ai_camera": (C.PRIVACY_BREACH,),
 }
 
@@ -85,6 +85,8 @@ def _amr(envelope: Envelope, sample: AmrSample) -> list[Violation]:
         found.append(Violation(C.EMERGENCY_STOP, 3, {**where, "excess": 0}))
     if sample.safety_field_violation:
         found.append(Violation(C.NEAR_MISS, 2, {**where, "excess": 0}))
+    if sample.fatal_error:
+        found.append(Violation(C.DEVICE_ERROR, 3, {**where, "excess": 0}))
     return found
 
 

@@ -75,7 +75,7 @@ def apply_rules(db: Session, registry: Registry, fresh: list[tuple[KnownDevice, 
         close((device_id, IncidentCategory.DEVICE_SILENT), items[0].t)  # any sign of life ends a silence
         for item in items:
             if isinstance(item, DeviceStatus):
-                if item.online:
+                if item.online or item.graceful:
                     close((device_id, IncidentCategory.LINK_LOST), item.t)
                 else:
                     extend(device, IncidentCategory.LINK_LOST, LINK_LOST_SEVERITY, item.t,

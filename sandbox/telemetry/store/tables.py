@@ -138,8 +138,9 @@ AMR_SAMPLES = _series(
     Column("emergency_stop", Boolean, nullable=False),
     Column("safety_field_violation", Boolean, nullable=False),
     Column("localisation_score", Float),
-    Column("odometer_m", Float, nullable=False),
+    Column("odometer_m", Float),
     Column("mission_id", String(64)),
+    Column("fatal_error", Boolean, nullable=False),
 )
 DEVICE_EVENTS = _series(
     "device_events",
@@ -154,6 +155,7 @@ DEVICE_EVENTS = _series(
 DEVICE_STATUS = _series(
     "device_status",
     Column("online", Boolean, nullable=False),
+    Column("graceful", Boolean, nullable=False),
     Column("firmware", String(64)),
     Column("detail", Text),
 )

@@ -61,14 +61,16 @@ def _series_columns() -> dict[str, list[sa.Column]]:
             C("speed_mps", sa.Float, nullable=False), C("heading_deg", sa.Float, nullable=False),
             C("battery_pct", sa.Float, nullable=False), C("mode", sa.String(64), nullable=False),
             C("emergency_stop", sa.Boolean, nullable=False), C("safety_field_violation", sa.Boolean, nullable=False),
-            C("localisation_score", sa.Float), C("odometer_m", sa.Float, nullable=False), C("mission_id", sa.String(64)),
+            C("localisation_score", sa.Float), C("odometer_m", sa.Float), C("mission_id", sa.String(64)),
+            C("fatal_error", sa.Boolean, nullable=False),
         ],
         "device_events": [
             C("type", sa.String(32), nullable=False), C("detail", sa.Text), C("mission_id", sa.String(64)),
             C("success", sa.Boolean), C("intervention", sa.String(16)), C("lat", sa.Float), C("lon", sa.Float),
         ],
         "device_status": [
-            C("online", sa.Boolean, nullable=False), C("firmware", sa.String(64)), C("detail", sa.Text),
+            C("online", sa.Boolean, nullable=False), C("graceful", sa.Boolean, nullable=False),
+            C("firmware", sa.String(64)), C("detail", sa.Text),
         ],
     }
 
