@@ -72,7 +72,7 @@ def test_a_telemetry_log_is_read_with_its_armed_state_and_battery(field: Field, 
 
 def test_a_file_that_is_not_a_flight_log_is_refused_clearly(field: Field, settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(InvalidInput, match="neither a .tlog nor a .bin"):
+    with pytest.raises(InvalidInput, match=r"neither a \.tlog nor a \.bin"):
         import_flight_log(settings, uuid.UUID(field.drones[0]), tmp_path / "notes.txt")
     with pytest.raises(InvalidInput, match="no UAV is enrolled"):
         import_flight_log(settings, uuid.uuid4(), ARDUPILOT_LOG)
