@@ -42,6 +42,8 @@ class Settings:
     mqtt_admin_username: str = ""  # Mosquitto dynamic-security admin: set it and devices are provisioned there
     mqtt_admin_password: str = ""
     ingester_id: str = "sandbox-ingest-1"
+    # Ingesters with the same group share the stream (MQTT 5 shared subscription); empty: each gets it all.
+    ingest_share_group: str = ""
 
     @property
     def mqtt_address(self) -> tuple[str, int]:
@@ -135,6 +137,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mqtt_admin_username=env.get("SANDBOX_MQTT_ADMIN_USERNAME", "").strip(),
         mqtt_admin_password=env.get("SANDBOX_MQTT_ADMIN_PASSWORD", ""),
         ingester_id=env.get("SANDBOX_INGESTER_ID", "").strip() or f"sandbox-ingest-{socket.gethostname()}",
+        ingest_share_group=env.get("SANDBOX_INGEST_SHARE_GROUP", "").strip(),
     )
 
 

@@ -6,6 +6,8 @@ English) and end the command with a non-zero status; there is no traceback for a
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from sandbox import __version__
@@ -22,6 +24,7 @@ __all__ = ["main"]
 def main(ctx: click.Context) -> None:
     """Sandbox: thử nghiệm có kiểm soát của Sở KH&CN Cần Thơ / Can Tho SKHCN's controlled trials."""
     ctx.obj = load_settings()
+    logging.basicConfig(level=ctx.obj.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 from sandbox.cli import admin, imports, service  # noqa: E402, F401 - each module adds its commands to `main`

@@ -39,8 +39,7 @@ class EmbeddedTelemetry:
             DatabaseAuthenticator(sessions, self.settings.mqtt_username, self.settings.mqtt_password),
             host=settings.host, port=settings.embedded_mqtt_port,
         )
-        self.consumer = Consumer(self.settings, Pipeline(self.engine, Registry(sessions), self.settings.ingester_id),
-                                 shared=False)
+        self.consumer = Consumer(self.settings, Pipeline(self.engine, Registry(sessions), self.settings.ingester_id))
 
     def start(self) -> None:
         self.broker.start_in_thread()

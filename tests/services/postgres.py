@@ -81,14 +81,25 @@ class ThrowawayPostgres:
                 raise PostgresNotFound("running as root needs the 'postgres' user; " + INSTALL_HINT) from exc
             os.chown(self.directory, owner.pw_uid, owner.pw_gid)
             self._user = "postgres"
-        data = self.directory / "data"
-        self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
+        self._run("initdb", "-D", str(self.directory / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--no-locale", "--no-sync")
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server on the existing cluster."""
+        assert self.directory is not None
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
         )
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.directory / "server.log"), "-o", options, "-w", "-t", "60", "start")
-        return self
+        self._run("pg_ctl", "-D", str(self.directory / "data"), "-l", str(self.directory / "server.log"), "-o",
+                  options, "-w", "-t", "60", "start")
+
+    def pause(self) -> None:
+        """Stop the server (fast shutdown: connections are cut), keeping the cluster for ``resume``."""
+        assert self.directory is not None
+        self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         if self.directory is None:

@@ -9,6 +9,14 @@ database is down the batch is retried, not acknowledged; the broker stops sendin
 A connection that drops while a batch is being written makes its acknowledgements meaningless
 (message ids belong to a connection); they are skipped, the broker delivers the messages again,
 and the store's deduplication absorbs the repeat.
+
+Several ingesters share the stream when they subscribe in one group (``SANDBOX_INGEST_SHARE_GROUP``,
+an MQTT 5 shared subscription). Mosquitto 2.0 does not restore shared subscriptions when it
+restarts: until the ingesters have reconnected, devices publishing are answered "no matching
+subscribers". A single ingester (the default) holds a plain persistent subscription, which the
+broker restores from its persistence file with the session. And a member that leaves the group
+for good leaves a persistent session that keeps receiving its share until it expires: remove it
+from the broker when an ingester is decommissioned.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from sandbox.telemetry.ingest.pipeline import Pipeline
 from sandbox.telemetry.rules.silence import CHECK_EVERY, check_silence
 from sandbox.telemetry.topics import INGEST_FILTERS
 
-__all__ = ["SHARE_GROUP", "Consumer"]
+__all__ = ["Consumer"]
 
 log = logging.getLogger("sandbox.telemetry")
 
@@ -43,7 +51,6 @@ MAX_BATCH_MESSAGES = 5_000  # bounds a transaction's size and a retry's cost
 RECEIVE_MAXIMUM = 20_000  # unacknowledged messages the broker may send us: the in-memory bound
 SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps our queue a week if every ingester is down
 RETRY_BACKOFF_S = (0.5, 1, 2, 5)  # waits between attempts when the database refuses a batch
-SHARE_GROUP = "sandbox-ingest"  # ingesters in one group share the stream (MQTT 5 shared subscription)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +60,11 @@ class _Delivery:
 
 
 class Consumer:
-    def __init__(self, settings: Settings, pipeline: Pipeline, *, shared: bool = True) -> None:
+    def __init__(self, settings: Settings, pipeline: Pipeline) -> None:
         self.settings = settings
         self.pipeline = pipeline
-        self.filters = [f"$share/{SHARE_GROUP}/{f}" if shared else f for f in INGEST_FILTERS]
+        group = settings.ingest_share_group
+        self.filters = [f"$share/{group}/{f}" if group else f for f in INGEST_FILTERS]
         self._queue: queue.Queue[_Delivery] = queue.Queue()
         self._connection = 0
         self._connected = threading.Event()
@@ -69,6 +77,7 @@ class Consumer:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     # ------------------------------------------------------------ paho's thread
 
@@ -80,6 +89,13 @@ class Consumer:
         options = SubscribeOptions(qos=1)
         client.subscribe([(topic, options) for topic in self.filters])
         log.info("ingester %s connected (session present: %s)", self.settings.ingester_id, flags.session_present)
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: list[Any], _p: Any) -> None:
+        refused = [str(reason) for reason in reasons if reason.is_failure]
+        if refused:
+            log.error("the broker refused the ingester's subscriptions: %s", ", ".join(refused))
+            return
+        log.info("ingester %s subscribed to %s", self.settings.ingester_id, ", ".join(self.filters))
         self._connected.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:

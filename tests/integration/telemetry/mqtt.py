@@ -37,10 +37,9 @@ def broker_settings(settings: Settings, broker: ThrowawayMosquitto) -> Settings:
 
 
 @contextmanager
-def running_ingester(settings: Settings, *, shared: bool = False) -> Iterator[Consumer]:
+def running_ingester(settings: Settings) -> Iterator[Consumer]:
     engine = make_engine(settings.database_url)
-    consumer = Consumer(settings, Pipeline(engine, Registry(sessionmaker(engine)), settings.ingester_id),
-                        shared=shared)
+    consumer = Consumer(settings, Pipeline(engine, Registry(sessionmaker(engine)), settings.ingester_id))
     consumer.start()
     assert consumer.wait_connected(10), "the ingester could not connect to the broker"
     try:

@@ -52,7 +52,7 @@ def test_devices_stream_through_the_embedded_broker(field: Field, settings: Sett
     t0 = in_window_now()
     device = DeviceClient(broker.port, field.drones[0], field.secrets[field.drones[0]])
     assert device.connect()
-    with running_ingester(settings, shared=True):
+    with running_ingester(replace(settings, ingest_share_group="sandbox-ingest")):
         for message in range(10):
             samples = [uav(message * 5 + i, t0 + timedelta(seconds=message * 5 + i)) for i in range(5)]
             device.publish(field.topic(device.username), batch(*samples, encoding="msgpack"))

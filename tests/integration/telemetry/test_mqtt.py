@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -67,3 +68,20 @@ def test_rotated_and_retired_credentials_stop_working(field: Field, settings: Se
     field.api.call("POST", f"/trials/{field.trial['id']}/devices/{drone}/retire", "alpha",
                    {"reason": "Hỏng động cơ"}, expect=201)
     assert not drone_client(field, mosquitto, password=rotated["mqtt_password"]).connect()
+
+
+def test_two_ingesters_in_a_share_group_split_the_stream(field: Field, settings: Settings, mosquitto) -> None:
+    t0 = in_window_now()
+    # A group of its own: members of a group that left persistent sessions behind still get their share.
+    first = replace(settings, ingest_share_group=settings.ingester_id, ingester_id=settings.ingester_id + "-a")
+    second = replace(first, ingester_id=settings.ingester_id + "-b")
+    device = drone_client(field, mosquitto)
+    assert device.connect()
+    with running_ingester(first) as a, running_ingester(second) as b:
+        for message in range(40):
+            device.publish(field.topic(device.username), batch(uav(message, t0 + timedelta(seconds=message))))
+        device.wait_answers(40)
+        until(lambda: rows(settings, UAV_SAMPLES) == 40, 15, "40 stored samples")
+        shares = (a.pipeline.counters.row.messages_received, b.pipeline.counters.row.messages_received)
+    assert sum(shares) == 40 and min(shares) > 0, shares  # each took part, none twice
+    device.close()
