@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 import signal
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import click
 
@@ -31,25 +32,40 @@ def serve(ctx: click.Context, host: str | None, port: int | None, migrate: bool)
     run_service(settings, host or settings.host, port or settings.port)
 
 
-def run_service(settings: Settings, host: str, port: int) -> None:
+class Companion(Protocol):
+    """Something that runs beside the service while it is up (the demo's publishing devices)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def run_service(settings: Settings, host: str, port: int,
+                companions: Callable[[str, int], list[Companion]] | None = None) -> None:
+    """Serve; ``companions(broker host, broker port)`` gives what to start once the broker is up."""
     import uvicorn
 
     from sandbox.app import create_app
 
-    telemetry = None
-    if not settings.mqtt_url:
-        from sandbox.telemetry.runtime import EmbeddedTelemetry
-
-        telemetry = EmbeddedTelemetry(settings)
-        telemetry.start()
-        say(Text(f"Máy chủ MQTT nhúng: mqtt://{settings.host}:{settings.embedded_mqtt_port}",
-                 f"Embedded MQTT broker: mqtt://{settings.host}:{settings.embedded_mqtt_port}"))
-    say(Text(f"Tài liệu API: http://{host}:{port}/docs", f"API documentation: http://{host}:{port}/docs"))
+    running: list[Any] = []
     try:
+        if not settings.mqtt_url:
+            from sandbox.telemetry.runtime import EmbeddedTelemetry
+
+            running.append(EmbeddedTelemetry(settings))
+            running[-1].start()
+            say(Text(f"Máy chủ MQTT nhúng: mqtt://{settings.host}:{settings.embedded_mqtt_port}",
+                     f"Embedded MQTT broker: mqtt://{settings.host}:{settings.embedded_mqtt_port}"))
+        if companions is not None and not settings.mqtt_url:
+            local = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+            for companion in companions(local, settings.embedded_mqtt_port):
+                companion.start()
+                running.append(companion)
+        say(Text(f"Tài liệu API: http://{host}:{port}/docs", f"API documentation: http://{host}:{port}/docs"))
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
     finally:
-        if telemetry is not None:
-            telemetry.stop()
+        for part in reversed(running):
+            part.stop()
 
 
 @main.command()
@@ -106,7 +122,18 @@ def demo(ctx: click.Context, serve: bool, host: str | None, port: int | None) ->
         world = seed(session, settings)
     _print_demo(world, DEMO_PASSWORD, directory)
     if serve:
-        run_service(settings, host or settings.host, port or settings.port)
+        run_service(settings, host or settings.host, port or settings.port, lambda broker, mqtt_port: _feed(
+            world, broker, mqtt_port))
+
+
+def _feed(world: Any, broker: str, port: int) -> list[Any]:
+    from sandbox.demo.feed import DemoFeed
+
+    fleet = world.fleet
+    latest = f"GET /api/v1/trials/{fleet.trial_id}/telemetry/latest"
+    say(Text(f"Máy bay của {fleet.trial} đang gửi dữ liệu trực tiếp: {latest}",
+             f"The drones of {fleet.trial} are publishing live: {latest}"))
+    return [DemoFeed(world.fleet, broker, port)]
 
 
 def _print_demo(world: Any, password: str, directory: Any) -> None:

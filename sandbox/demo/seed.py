@@ -22,7 +22,7 @@ from sandbox.trials import devices, organisations, products, service, transition
 from sandbox.trials.commands import Activate, Approve, Recommend, StartReview, Submit, TransitionRequest
 from sandbox.trials.kinds import ApplicationArea, ProductKind, ProductLine
 from sandbox.trials.models import Product, Trial
-from sandbox.trials.plan import content_from_document
+from sandbox.trials.plan import PlanContent, content_from_document
 from sandbox.trials.schemas import (
     DeviceEnrol,
     MemberCreate,
@@ -34,9 +34,19 @@ from sandbox.trials.schemas import (
 )
 from sandbox.trials.states import Recommendation
 
-__all__ = ["DEMO_PASSWORD", "DemoWorld", "seed"]
+__all__ = ["DEMO_PASSWORD", "DemoWorld", "Fleet", "seed"]
 
 DEMO_PASSWORD = "sandbox-demo-2026"
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Demo devices that publish live: one trial's enrolled drones, with the secrets shown at enrolment."""
+
+    trial: str  # reference, as in the topics
+    trial_id: str
+    plan: PlanContent
+    devices: list[tuple[str, str]]  # (device id, secret)
 
 
 @dataclass
@@ -44,6 +54,7 @@ class DemoWorld:
     users: list[tuple[str, str, str]] = field(default_factory=list)  # (role, e-mail, organisation)
     trials: list[tuple[str, str, str]] = field(default_factory=list)  # (reference, state, title)
     devices: list[tuple[str, str, str]] = field(default_factory=list)  # (trial reference, MQTT username, password)
+    fleet: Fleet | None = None
 
 
 def _staff(db: Session, admin: Actor | None, role: Role, email: str, name: str, settings: Settings) -> Actor:
@@ -111,15 +122,17 @@ def seed(db: Session, settings: Settings) -> DemoWorld:
         move(evaluator, trial, Recommend(Recommendation.APPROVE, "Hồ sơ đầy đủ, rủi ro được kiểm soát"))
         move(policy, trial, Approve(conditions=conditions))
 
-    def enrol(trial: Trial, actor: Actor, serial: str, model: str) -> None:
+    def enrol(trial: Trial, actor: Actor, serial: str, model: str) -> tuple[str, str]:
         device, secret = devices.enrol_device(db, actor, trial.id, DeviceEnrol(serial=serial, model=model), settings)
         world.devices.append((trial.reference, str(device.id), secret))
+        return str(device.id), secret
 
-    uav_trial = open_trial(drone_co, drone, uav_plan(today - timedelta(days=21), today + timedelta(days=150)))
-    enrol(uav_trial, drone_co, "MF-A30-0001", "A30")
-    enrol(uav_trial, drone_co, "MF-A30-0002", "A30")
+    spraying = content_from_document(uav_plan(today - timedelta(days=21), today + timedelta(days=150)))
+    uav_trial = service.create_trial(db, drone_co, TrialCreate(drone.id, spraying), settings)
+    drones = [enrol(uav_trial, drone_co, "MF-A30-0001", "A30"), enrol(uav_trial, drone_co, "MF-A30-0002", "A30")]
     approve(uav_trial, drone_co, ["Không phun khi gió trên 5 m/s", "Báo lịch bay cho UBND phường trước 24 giờ"])
     move(drone_co, uav_trial, Activate())
+    world.fleet = Fleet(uav_trial.reference, str(uav_trial.id), spraying, drones)
 
     camera_trial = open_trial(camera_co, camera, camera_plan(today + timedelta(days=14), today + timedelta(days=104)))
     enrol(camera_trial, camera_co, "TV-T2-0001", "TV-T2")

@@ -28,6 +28,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 __all__ = [
+    "CONTENT_TYPES",
     "KINDS",
     "MAX_ITEMS_PER_MESSAGE",
     "MAX_PAYLOAD_BYTES",
@@ -38,6 +39,7 @@ __all__ = [
     "CameraStatus",
     "Channel",
     "DeviceStatus",
+    "Encoding",
     "Events",
     "Kind",
     "Telemetry",

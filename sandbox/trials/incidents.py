@@ -83,14 +83,18 @@ def open_episodes(db: Session, device_ids: list[uuid.UUID]) -> dict[tuple[uuid.U
 
 
 def record_episode(db: Session, episode: Incident | None, *, trial_id: uuid.UUID, device_id: uuid.UUID,
-                   category: IncidentCategory, severity: int, at: datetime, worst: dict[str, Any]) -> Incident:
-    """Open an episode, or fold one more offending reading into the open one (keeping the worst)."""
+                   category: IncidentCategory, severity: int, at: datetime, worst: dict[str, Any],
+                   first: dict[str, Any] | None = None, last: dict[str, Any] | None = None,
+                   readings: int = 1) -> Incident:
+    """Open an episode, or fold more offending readings into the open one: it keeps the first, the worst
+    (by ``excess``), the last, and how many readings offended."""
+    first, last = first or worst, last or worst
     if episode is None:
         return _new(db, trial_id, device_id, category, severity, IncidentSource.RULE, at,
-                    {"first": worst, "worst": worst, "last": worst, "readings": 1})
+                    {"first": first, "worst": worst, "last": last, "readings": readings})
     values = dict(episode.values)
-    values["last"] = worst
-    values["readings"] = int(values.get("readings", 0)) + 1
+    values["last"] = last
+    values["readings"] = int(values.get("readings", 0)) + readings
     if worst.get("excess", 0) > values.get("worst", {}).get("excess", 0):
         values["worst"] = worst
     episode.values = values

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import sandbox.auth.models  # noqa: F401 - users are referenced by foreign keys here: their table must be known
 from sandbox.db import Base, JsonDocument, Timestamped, new_id
 from sandbox.trials.incident_kinds import IncidentCategory, IncidentSource, IncidentStatus
 from sandbox.trials.kinds import ApplicationArea, DeviceProtocol, ProductKind, ProductLine

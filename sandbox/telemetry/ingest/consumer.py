@@ -1,8 +1,10 @@
 """The MQTT consumer: paho-mqtt 2 on MQTT 5, a persistent session, QoS 1, ack after commit.
 
 paho's network thread hands every message to a queue. A writer thread takes batches from it —
-as many as arrive within ``FLUSH_INTERVAL_S`` or up to ``MAX_BATCH_MESSAGES`` — runs them through
-the pipeline in one transaction and only then acknowledges them (paho's manual ack). If the
+what is waiting, plus what arrives until the stream pauses for ``IDLE_GAP_S``, for at most
+``FLUSH_INTERVAL_S`` and ``MAX_BATCH_MESSAGES`` — runs them through the pipeline in one
+transaction and only then acknowledges them (paho's manual ack). Under load batches grow and
+commits amortise; when it is quiet a message waits only a few milliseconds. If the
 database is down the batch is retried, not acknowledged; the broker stops sending once
 ``RECEIVE_MAXIMUM`` messages await their acknowledgement, which bounds memory.
 
@@ -33,7 +35,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from sandbox.clock import utcnow
 from sandbox.config import Settings
@@ -46,8 +48,10 @@ __all__ = ["Consumer"]
 
 log = logging.getLogger("sandbox.telemetry")
 
-FLUSH_INTERVAL_S = 0.2  # bounds ingest lag: a message waits at most this long for its batch
-MAX_BATCH_MESSAGES = 5_000  # bounds a transaction's size and a retry's cost
+FLUSH_INTERVAL_S = 0.05  # bounds ingest lag: a message waits at most this long for its batch
+IDLE_GAP_S = 0.005  # a pause this long in the stream closes the batch early
+MAX_BATCH_MESSAGES = 5_000  # bounds a transaction's size and a retry's cost…
+MAX_BATCH_BYTES = 4 * 1024 * 1024  # …also for messages of many samples each
 RECEIVE_MAXIMUM = 20_000  # unacknowledged messages the broker may send us: the in-memory bound
 SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps our queue a week if every ingester is down
 RETRY_BACKOFF_S = (0.5, 1, 2, 5)  # waits between attempts when the database refuses a batch
@@ -117,12 +121,22 @@ class Consumer:
         except queue.Empty:
             return []
         batch, deadline = [first], time.monotonic() + FLUSH_INTERVAL_S
-        while len(batch) < MAX_BATCH_MESSAGES:
-            remaining = deadline - time.monotonic()
+        size = len(first.message.payload)
+        while len(batch) < MAX_BATCH_MESSAGES and size < MAX_BATCH_BYTES:
             try:
-                batch.append(self._queue.get(timeout=max(remaining, 0)) if remaining > 0 else self._queue.get_nowait())
+                batch.append(self._queue.get_nowait())
+                size += len(batch[-1].message.payload)
+                continue
             except queue.Empty:
+                pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 break
+            try:
+                batch.append(self._queue.get(timeout=min(IDLE_GAP_S, remaining)))
+                size += len(batch[-1].message.payload)
+            except queue.Empty:
+                break  # the stream paused: write what we have
         return batch
 
     def _write(self, batch: list[_Delivery]) -> None:
@@ -130,6 +144,12 @@ class Consumer:
         while True:
             try:
                 self.pipeline.process([d.message for d in batch])
+                break
+            except (DataError, IntegrityError, ProgrammingError) as exc:
+                # Not the database being away: something in the batch it will never take. Find it.
+                log.error("the database refused a batch of %d messages (%s); writing them one by one",
+                          len(batch), exc.__class__.__name__)
+                self._write_one_by_one(batch)
                 break
             except (OperationalError, DBAPIError) as exc:
                 wait = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
@@ -152,6 +172,13 @@ class Consumer:
                 check_silence(db, self.pipeline.registry, now)
         except (OperationalError, DBAPIError) as exc:
             log.warning("the silence check could not run (%s)", exc.__class__.__name__)
+
+    def _write_one_by_one(self, batch: list[_Delivery]) -> None:
+        for delivery in batch:
+            try:
+                self.pipeline.process([delivery.message])
+            except (DataError, IntegrityError, ProgrammingError) as exc:
+                self.pipeline.refuse(delivery.message, "unstorable", str(exc.orig).splitlines()[0])
 
     def _writer(self) -> None:
         while not self._stop.is_set() or not self._queue.empty():

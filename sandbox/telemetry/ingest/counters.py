@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.clock import utcnow
@@ -50,16 +51,16 @@ class Counters:
         row.samples_committed += result.stored
         row.samples_duplicate += result.duplicates
         row.batches += 1
+        # A message received earlier waited longer: the lags of a batch are its commit time minus each
+        # receipt time, counted per histogram bucket (cumulative: "at or below" each bound).
+        lags = committed_at.timestamp() - np.fromiter((m.received_at.timestamp() for m in messages), float,
+                                                      len(messages))
+        at_or_below = np.searchsorted(np.sort(lags), LAG_BUCKETS_S, side="right")
         buckets: dict[str, Any] = dict(row.lag_buckets or {})
-        total = 0.0
-        for message in messages:
-            lag = (committed_at - message.received_at).total_seconds()
-            total += lag
-            for bound in LAG_BUCKETS_S:
-                if lag <= bound:
-                    buckets[str(bound)] = int(buckets.get(str(bound), 0)) + 1
+        for bound, count in zip(LAG_BUCKETS_S, at_or_below.tolist(), strict=True):
+            buckets[str(bound)] = int(buckets.get(str(bound), 0)) + count
         row.lag_buckets = buckets
-        row.lag_seconds_sum += total
+        row.lag_seconds_sum += float(lags.sum())
         reasons = dict(row.rejected_by_reason or {})
         for reason, count in result.rejected_by_reason.items():
             reasons[reason] = int(reasons.get(reason, 0)) + count

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -76,13 +77,24 @@ def _located(item: AmrSample, registry: Registry, device: KnownDevice) -> AmrSam
     return msgspec.structs.replace(item, lat=lat, lon=lon)
 
 
-def decode_native(message: Received, registry: Registry, now: datetime) -> Accepted | Rejected:
-    address = contract.parse_topic(message.topic)
+@lru_cache(maxsize=100_000)
+def _address(topic: str) -> tuple[contract.TopicAddress, uuid.UUID | None] | None:
+    """A topic's parts and device id, remembered: a device publishes on the same three topics all day."""
+    address = contract.parse_topic(topic)
     if address is None:
-        return Rejected("unknown_topic", f"'{message.topic}' is not sandbox/v1/{{trial}}/{{device}}/{{channel}}")
+        return None
     try:
-        device_id = uuid.UUID(address.device)
+        return address, uuid.UUID(address.device)
     except ValueError:
+        return address, None
+
+
+def decode_native(message: Received, registry: Registry, now: datetime) -> Accepted | Rejected:
+    parsed = _address(message.topic)
+    if parsed is None:
+        return Rejected("unknown_topic", f"'{message.topic}' is not sandbox/v1/{{trial}}/{{device}}/{{channel}}")
+    address, device_id = parsed
+    if device_id is None:
         return Rejected("unknown_device", f"'{address.device}' is not a device id")
     device = registry.device(device_id)
     refused = admit(registry, device, device_id=device_id, protocol="sandbox", trial_reference=address.trial)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -23,7 +23,7 @@ from sandbox.telemetry.ingest.counters import Counters
 from sandbox.telemetry.ingest.messages import Received, Rejected
 from sandbox.telemetry.ingest.presence import note_presence
 from sandbox.telemetry.ingest.routing import decode
-from sandbox.telemetry.ingest.rows import row_of
+from sandbox.telemetry.ingest.rows import rows_of
 from sandbox.telemetry.models import DeadLetter
 from sandbox.telemetry.registry import KnownDevice, Registry
 from sandbox.telemetry.rules.live import RuleOutcome, apply_rules
@@ -56,6 +56,7 @@ class Pipeline:
         self.registry = registry
         self.ingester = ingester
         self.partitions = Partitions(engine)
+        self.partitions.ensure_around(utcnow().date())  # ahead of the data, so a batch rarely waits for one
         self.counters = Counters.load(self.sessions, ingester)
 
     def process(self, messages: list[Received], now: datetime | None = None) -> BatchResult:
@@ -63,7 +64,9 @@ class Pipeline:
         self.registry.keep_fresh()
         result = BatchResult(messages=len(messages))
         rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        items: dict[tuple[str, Any, Any, Any], tuple[KnownDevice, Any]] = {}
+        items: dict[str, list[tuple[KnownDevice, Any]]] = defaultdict(list)  # beside ``rows``, position for position
+        days: set[Any] = set()
+        heard: dict[Any, tuple[KnownDevice, datetime]] = {}  # by device id: the newest sample time heard
         dead: list[dict[str, Any]] = []
         for message in messages:
             outcome = decode(message, self.registry, now)
@@ -73,27 +76,37 @@ class Pipeline:
                 dead.append(self._dead_letter(message, outcome))
                 continue
             result.accepted += 1
-            for item in outcome.items:
-                table, row = row_of(item, outcome.device, message.received_at)
-                rows[table.name].append(row)
-                items[(table.name, outcome.device.id, item.t, item.seq)] = (outcome.device, item)
+            if not outcome.items:
+                continue
+            table, message_rows = rows_of(outcome.items, outcome.device, message.received_at)
+            rows[table.name].extend(message_rows)
+            items[table.name].extend((outcome.device, item) for item in outcome.items)
+            first, last = min(item.t for item in outcome.items), max(item.t for item in outcome.items)
+            days.update(first.date() + timedelta(days=n) for n in range((last.date() - first.date()).days + 1))
+            seen = heard.get(outcome.device.id)
+            if seen is None or last > seen[1]:
+                heard[outcome.device.id] = (outcome.device, last)
             result.items += len(outcome.items)
-        self.partitions.ensure({row[2].date() for table_rows in rows.values() for row in table_rows})
+        self.partitions.ensure(days)
         with self.sessions.begin() as db:
             connection = db.connection()
             fresh: list[tuple[KnownDevice, Any]] = []
             for name, table_rows in rows.items():
-                for row in insert_new(connection, SERIES[name], table_rows):
-                    fresh.append(items[(name, row[0], row[2], row[3])])
+                fresh.extend(items[name][position] for position in insert_new(connection, SERIES[name], table_rows))
             result.stored = len(fresh)
             result.duplicates = result.items - result.stored
             if dead:
                 connection.execute(insert(DeadLetter), dead)
             result.rules = apply_rules(db, self.registry, fresh)
-            note_presence(db, fresh, messages)
+            note_presence(db, heard.values(), max((m.received_at for m in messages), default=now))
             self.counters.add(result, messages, committed_at=utcnow())
             self.counters.save(db)
         return result
+
+    def refuse(self, message: Received, reason: str, detail: str) -> None:
+        """Dead-letter a message the store itself refused (a poison message), so it stops blocking the rest."""
+        with self.sessions.begin() as db:
+            db.execute(insert(DeadLetter), [self._dead_letter(message, Rejected(reason, detail))])
 
     def _dead_letter(self, message: Received, rejected: Rejected) -> dict[str, Any]:
         log.warning("dead letter (%s) on %s: %s; payload %r", rejected.reason, message.topic, rejected.detail,

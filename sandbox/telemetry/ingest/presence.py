@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sandbox.telemetry.ingest.messages import Received
 from sandbox.telemetry.models import DevicePresence
 from sandbox.telemetry.registry import KnownDevice
 
 __all__ = ["note_presence"]
 
 
-def note_presence(db: Session, fresh: Sequence[tuple[KnownDevice, Any]], messages: Sequence[Received]) -> None:
-    latest: dict[Any, dict[str, Any]] = {}
-    received = max((m.received_at for m in messages), default=None)
-    for device, item in fresh:
-        seen = latest.get(device.id)
-        if seen is None or item.t > seen["last_time"]:
-            latest[device.id] = {"device_id": device.id, "trial_id": device.trial_id, "last_time": item.t,
-                                 "last_received_at": received}
-    if not latest:
+def note_presence(db: Session, heard: Iterable[tuple[KnownDevice, datetime]], received_at: datetime) -> None:
+    """Each device's newest sample time (never moved back by a late one) and when it was last heard."""
+    values = [{"device_id": device.id, "trial_id": device.trial_id, "last_time": moment,
+               "last_received_at": received_at} for device, moment in heard]
+    if not values:
         return
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(DevicePresence).values(list(latest.values()))
+    statement = dialect.insert(DevicePresence).values(values)
     newest = func.greatest if dialect is postgresql else func.max  # SQLite's two-argument max() is GREATEST
     statement = statement.on_conflict_do_update(
         index_elements=[DevicePresence.device_id],

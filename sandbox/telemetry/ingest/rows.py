@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from msgspec.structs import astuple
 from sqlalchemy import Table
 
 from sandbox.telemetry.contract import (
@@ -28,25 +29,11 @@ from sandbox.telemetry.store.tables import (
 )
 from sandbox.telemetry.store.writer import Row
 
-__all__ = ["row_of"]
-
-
-def _uav(s: UavSample) -> tuple[Any, ...]:
-    return (s.lat, s.lon, s.height_agl_m, s.ground_speed_mps, s.heading_deg, s.battery_pct, s.flight_mode, s.armed,
-            s.spraying, s.flow_rate_lpm, s.tank_level_l, s.swath_width_m, s.gps_fix, s.satellites)
-
-
-def _camera_status(s: CameraStatus) -> tuple[Any, ...]:
-    return (s.online, s.fps, s.inference_latency_ms, s.temperature_c, s.privacy_masking)
+__all__ = ["rows_of"]
 
 
 def _detection(d: CameraDetection) -> tuple[Any, ...]:
     return (d.label, d.score, *d.box, d.zone, d.track_id, d.violation)
-
-
-def _amr(s: AmrSample) -> tuple[Any, ...]:
-    return (s.lat, s.lon, s.x, s.y, s.map_id, s.speed_mps, s.heading_deg, s.battery_pct, s.mode, s.emergency_stop,
-            s.safety_field_violation, s.localisation_score, s.odometer_m, s.mission_id, s.fatal_error)
 
 
 def _uav_event(e: UavEvent) -> tuple[Any, ...]:
@@ -57,21 +44,30 @@ def _amr_event(e: AmrEvent) -> tuple[Any, ...]:
     return (e.type, e.detail, e.mission_id, e.success, e.intervention, None, None)
 
 
-def _status(s: DeviceStatus) -> tuple[Any, ...]:
-    return (s.online, s.graceful, s.firmware, s.detail)
+def _in_field_order(struct: type, table: Table) -> Callable[[Any], tuple[Any, ...]] | None:
+    """When a Struct's fields after ``seq`` and ``t`` are the table's columns after ``received_at``,
+    in order, its values come straight from ``astuple`` (in C), the fast way for a hot path."""
+    fields = struct.__struct_fields__
+    if fields[:2] == ("seq", "t") and list(fields[2:]) == [c.name for c in table.columns][5:]:
+        return lambda item: astuple(item)[2:]
+    return None
 
 
+_TABLES: dict[type, Table] = {
+    UavSample: UAV_SAMPLES, CameraStatus: CAMERA_STATUS, CameraDetection: CAMERA_DETECTIONS, AmrSample: AMR_SAMPLES,
+    UavEvent: DEVICE_EVENTS, AmrEvent: DEVICE_EVENTS, DeviceStatus: DEVICE_STATUS,
+}
+_BY_HAND: dict[type, Callable[[Any], tuple[Any, ...]]] = {
+    CameraDetection: _detection, UavEvent: _uav_event, AmrEvent: _amr_event,
+}
 _LAYOUT: dict[type, tuple[Table, Callable[[Any], tuple[Any, ...]]]] = {
-    UavSample: (UAV_SAMPLES, _uav),
-    CameraStatus: (CAMERA_STATUS, _camera_status),
-    CameraDetection: (CAMERA_DETECTIONS, _detection),
-    AmrSample: (AMR_SAMPLES, _amr),
-    UavEvent: (DEVICE_EVENTS, _uav_event),
-    AmrEvent: (DEVICE_EVENTS, _amr_event),
-    DeviceStatus: (DEVICE_STATUS, _status),
+    struct: (table, _BY_HAND.get(struct) or _in_field_order(struct, table))  # type: ignore[misc]
+    for struct, table in _TABLES.items()
 }
 
 
-def row_of(item: Any, device: KnownDevice, received_at: datetime) -> tuple[Table, Row]:
-    table, values = _LAYOUT[type(item)]
-    return table, (device.id, device.trial_id, item.t, item.seq, received_at, *values(item))
+def rows_of(items: list[Any], device: KnownDevice, received_at: datetime) -> tuple[Table, list[Row]]:
+    """The rows of one message's items (all of one type) for their table."""
+    table, values = _LAYOUT[type(items[0])]
+    key = (device.id, device.trial_id)
+    return table, [(*key, item.t, item.seq, received_at, *values(item)) for item in items]

@@ -2,7 +2,8 @@
 
 Only new samples come here (a redelivered one was already judged). The devices concerned are
 locked first, in id order, so that ingesters sharing the stream judge one device's episodes one
-batch at a time; within a batch each device's items are taken in time order.
+batch at a time. Each device's samples are scanned in time order as runs (``checks.scan``): a run
+of offending samples opens or extends an episode, the first clean sample after it closes it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,14 +20,15 @@ from sqlalchemy.orm import Session
 
 from sandbox.telemetry.contract import AmrSample, CameraStatus, DeviceStatus, UavSample
 from sandbox.telemetry.registry import KnownDevice, Registry
-from sandbox.telemetry.rules.checks import EPISODE_CATEGORIES, event_incident, violations
+from sandbox.telemetry.rules.checks import EPISODE_CATEGORIES, event_incident, scan
 from sandbox.trials import incidents
 from sandbox.trials.incident_kinds import IncidentCategory
-from sandbox.trials.models import Device
+from sandbox.trials.models import Device, Incident
 
 __all__ = ["RuleOutcome", "apply_rules"]
 
 LINK_LOST_SEVERITY = 2
+_SAMPLES = (UavSample, AmrSample, CameraStatus)
 
 
 @dataclass(slots=True)
@@ -41,6 +44,53 @@ def _lock(db: Session, device_ids: Iterable[uuid.UUID]) -> None:
         db.execute(select(Device.id).where(Device.id.in_(ordered)).order_by(Device.id).with_for_update())
 
 
+class _Episodes:
+    """The open episodes of the devices in a batch, and what the batch does to them."""
+
+    def __init__(self, db: Session, device_ids: list[uuid.UUID], outcome: RuleOutcome) -> None:
+        self.db, self.outcome = db, outcome
+        self.open: dict[tuple[uuid.UUID, IncidentCategory], Incident] = incidents.open_episodes(db, device_ids)
+
+    def close(self, device: KnownDevice, category: IncidentCategory, at: datetime) -> None:
+        episode = self.open.get((device.id, category))
+        if episode is not None and at > episode.started_at:
+            incidents.close_episode(self.db, episode, at)
+            del self.open[(device.id, category)]
+            self.outcome.closed += 1
+
+    def extend(self, device: KnownDevice, category: IncidentCategory, severity: int, at: datetime,
+               first: dict[str, Any], worst: dict[str, Any], last: dict[str, Any], readings: int) -> None:
+        key = (device.id, category)
+        before = self.open.get(key)
+        self.open[key] = incidents.record_episode(
+            self.db, before, trial_id=device.trial_id, device_id=device.id, category=category, severity=severity,
+            at=at, first=first, worst=worst, last=last, readings=readings)
+        self.outcome.opened += before is None
+
+
+def _judge_samples(episodes: _Episodes, device: KnownDevice, samples: list[Any], registry: Registry) -> None:
+    trial = registry.trial(device.trial_id)
+    envelope = trial.envelope if trial else None
+    lost = episodes.open.get((device.id, IncidentCategory.LINK_LOST))
+    if lost is not None:  # data flows again after the link was lost
+        after = next((sample.t for sample in samples if sample.t > lost.started_at), None)
+        if after is not None:
+            episodes.close(device, IncidentCategory.LINK_LOST, after)
+    if envelope is None:
+        return
+    runs = scan(envelope, device.kind, samples)
+    for category in EPISODE_CATEGORIES[device.kind]:
+        position = 0
+        for run in runs.get(category, []):
+            if run.start > position:  # clean samples before this run end any episode still open
+                episodes.close(device, category, samples[position].t)
+            episodes.extend(device, category, run.severity, samples[run.start].t, run.first, run.worst, run.last,
+                            run.end - run.start)
+            position = run.end
+        if position < len(samples):
+            episodes.close(device, category, samples[position].t)
+
+
 def apply_rules(db: Session, registry: Registry, fresh: list[tuple[KnownDevice, Any]]) -> RuleOutcome:
     outcome = RuleOutcome()
     by_device: dict[uuid.UUID, list[Any]] = defaultdict(list)
@@ -51,49 +101,25 @@ def apply_rules(db: Session, registry: Registry, fresh: list[tuple[KnownDevice, 
     if not by_device:
         return outcome
     _lock(db, by_device)
-    episodes = incidents.open_episodes(db, list(by_device))
-
-    def close(key: tuple[uuid.UUID, IncidentCategory], at: Any) -> None:
-        episode = episodes.get(key)
-        if episode is not None and at > episode.started_at:
-            incidents.close_episode(db, episode, at)
-            del episodes[key]
-            outcome.closed += 1
-
-    def extend(device: KnownDevice, category: IncidentCategory, severity: int, at: Any, reading: dict[str, Any]) -> None:
-        key = (device.id, category)
-        before = episodes.get(key)
-        episodes[key] = incidents.record_episode(db, before, trial_id=device.trial_id, device_id=device.id,
-                                                 category=category, severity=severity, at=at, worst=reading)
-        outcome.opened += before is None
-
+    episodes = _Episodes(db, list(by_device), outcome)
     for device_id, items in by_device.items():
         device = devices[device_id]
-        trial = registry.trial(device.trial_id)
-        envelope = trial.envelope if trial else None
         items.sort(key=lambda item: item.t)
-        close((device_id, IncidentCategory.DEVICE_SILENT), items[0].t)  # any sign of life ends a silence
+        episodes.close(device, IncidentCategory.DEVICE_SILENT, items[0].t)  # any sign of life ends a silence
         for item in items:
             if isinstance(item, DeviceStatus):
                 if item.online or item.graceful:
-                    close((device_id, IncidentCategory.LINK_LOST), item.t)
+                    episodes.close(device, IncidentCategory.LINK_LOST, item.t)
                 else:
-                    extend(device, IncidentCategory.LINK_LOST, LINK_LOST_SEVERITY, item.t,
-                           {"time": item.t.isoformat(), "detail": item.detail, "excess": 0})
-                continue
-            if isinstance(item, UavSample | AmrSample | CameraStatus):
-                close((device_id, IncidentCategory.LINK_LOST), item.t)
-                present = {v.category: v for v in violations(envelope, item)} if envelope else {}
-                for category in EPISODE_CATEGORIES[device.kind]:
-                    if category in present:
-                        extend(device, category, present[category].severity, item.t, present[category].reading)
-                    else:
-                        close((device_id, category), item.t)
+                    reading = {"time": item.t.isoformat(), "detail": item.detail, "excess": 0}
+                    episodes.extend(device, IncidentCategory.LINK_LOST, LINK_LOST_SEVERITY, item.t, reading, reading,
+                                    reading, 1)
             elif (reported := event_incident(item)) is not None:
                 category, severity, values = reported
                 incidents.record_event(db, trial_id=device.trial_id, device_id=device_id, category=category,
                                        severity=severity, at=item.t, values=values)
                 outcome.events += 1
+        samples = [item for item in items if isinstance(item, _SAMPLES)]
+        if samples:
+            _judge_samples(episodes, device, samples, registry)
     return outcome
-
-

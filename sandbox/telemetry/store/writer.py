@@ -1,10 +1,11 @@
 """Writing time-series rows exactly once: binary COPY on PostgreSQL, executemany on SQLite.
 
-On PostgreSQL the rows are copied (binary) into a session-local staging table and moved with
-``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``: a COPY straight into the table would fail
-whole on the first duplicate, and the ``RETURNING`` tells which rows are new, so that the live rules
-see each sample once however often it is delivered. On SQLite (one writer at a time) the new rows
-are found by looking the keys up first.
+On PostgreSQL a batch is first copied (binary) straight into the table inside a savepoint: with no
+sample seen before, which is nearly always, that is the whole cost. A duplicate (a redelivery, a
+replay) makes the COPY fail at once; then the batch goes through a session-local staging table
+and ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``, which stores the new rows and tells
+which they are, so that the live rules see each sample once however often it is delivered. On
+SQLite (one writer at a time) the new rows are found by looking the keys up first.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -49,8 +51,11 @@ def _key_positions(table: Table) -> tuple[int, int, int]:
     return names.index("device_id"), names.index("time"), names.index("seq")
 
 
-def insert_new(connection: Connection, table: Table, rows: Sequence[Row]) -> list[Row]:
-    """Insert the rows not stored yet (by device, time, seq) in the caller's transaction; return those rows."""
+def insert_new(connection: Connection, table: Table, rows: Sequence[Row]) -> list[int]:
+    """Insert the rows not stored yet (by device, time, seq) in the caller's transaction.
+
+    Returns the positions in ``rows`` of those inserted: each new sample once, in order.
+    """
     if not rows:
         return []
     if connection.dialect.name == "postgresql":
@@ -58,49 +63,61 @@ def insert_new(connection: Connection, table: Table, rows: Sequence[Row]) -> lis
     return _insert_sqlite(connection, table, rows)
 
 
-def _insert_postgresql(connection: Connection, table: Table, rows: Sequence[Row]) -> list[Row]:
-    driver = connection.connection.driver_connection  # psycopg.Connection, inside our transaction
+def _first_positions(table: Table, rows: Sequence[Row], keys: set[tuple[Any, Any, Any]]) -> list[int]:
+    device, moment, seq = _key_positions(table)
+    positions = []
+    for position, row in enumerate(rows):
+        key = (row[device], row[moment], row[seq])
+        if key in keys:
+            keys.discard(key)  # a key repeated within the batch is new only the first time
+            positions.append(position)
+    return positions
+
+
+def _copy(cursor: Any, target: str, table: Table, rows: Sequence[Row]) -> None:
     columns = ", ".join(column.name for column in table.columns)
-    stage = f"stage_{table.name}"
+    with cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([_pg_type(column.type) for column in table.columns])
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_postgresql(connection: Connection, table: Table, rows: Sequence[Row]) -> list[int]:
+    driver = connection.connection.driver_connection  # psycopg.Connection, inside our transaction
     with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute("SAVEPOINT sandbox_insert_new")
+        try:
+            _copy(cursor, table.name, table, rows)
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT sandbox_insert_new")
+        else:
+            cursor.execute("RELEASE SAVEPOINT sandbox_insert_new")
+            return list(range(len(rows)))
+        # Some were stored already (a redelivery, a replay): stage them, move the new ones, learn which.
+        columns = ", ".join(column.name for column in table.columns)
+        stage = f"stage_{table.name}"
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
-        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types([_pg_type(column.type) for column in table.columns])
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} "
-            f"ON CONFLICT DO NOTHING RETURNING device_id, time, seq"
-        )
-        inserted = set(cursor.fetchall())
+        _copy(cursor, stage, table, rows)
+        cursor.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} "
+                       "ON CONFLICT DO NOTHING RETURNING device_id, time, seq")
+        positions = _first_positions(table, rows, set(cursor.fetchall()))
         cursor.execute(f"TRUNCATE {stage}")  # the next batch in this transaction starts empty
-    device, moment, seq = _key_positions(table)
-    fresh, seen = [], set()
-    for row in rows:
-        key = (row[device], row[moment], row[seq])
-        if key in inserted and key not in seen:
-            seen.add(key)
-            fresh.append(row)
-    return fresh
+    return positions
 
 
-def _insert_sqlite(connection: Connection, table: Table, rows: Sequence[Row]) -> list[Row]:
+def _insert_sqlite(connection: Connection, table: Table, rows: Sequence[Row]) -> list[int]:
     device, moment, seq = _key_positions(table)
-    wanted: dict[tuple[Any, Any, Any], Row] = {}
-    for row in rows:
-        wanted.setdefault((row[device], row[moment], row[seq]), row)
-    keys = list(wanted)
+    keys = list({(row[device], row[moment], row[seq]) for row in rows})
     existing: set[tuple[Any, Any, Any]] = set()
     key_columns = tuple_(table.c.device_id, table.c.time, table.c.seq)
     for start in range(0, len(keys), SQLITE_LOOKUP_CHUNK):
         chunk = keys[start : start + SQLITE_LOOKUP_CHUNK]
         found = connection.execute(select(table.c.device_id, table.c.time, table.c.seq).where(key_columns.in_(chunk)))
         existing.update((row.device_id, row.time, row.seq) for row in found)
-    fresh = [row for key, row in wanted.items() if key not in existing]
-    if fresh:
+    positions = _first_positions(table, rows, set(keys) - existing)
+    if positions:
         names = [column.name for column in table.columns]
-        connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in fresh])
-    return fresh
-
+        connection.execute(insert(table), [dict(zip(names, rows[p], strict=True)) for p in positions])
+    return positions

@@ -122,3 +122,14 @@ def test_a_device_gone_quiet_mid_operation_is_reported_silent(field: Field) -> N
     assert not incidents(field)[0]["ongoing"]
     other = field.drones[1]  # never heard today: grounded, not silent
     assert all(i["device_id"] != other for i in incidents(field))
+
+
+def test_samples_after_a_lost_link_in_the_same_batch_close_it(field: Field) -> None:
+    t0 = in_window_now()
+    drone = field.drones[0]
+    offline = contract.encode(contract.DeviceStatus(seq=1, t=t0, online=False))
+    field.send((field.topic(drone, "status"), offline),
+               (field.topic(drone), batch(uav(1, t0 - timedelta(seconds=5)), uav(2, t0 + timedelta(seconds=5)))))
+    [lost] = incidents(field)
+    assert lost["category"] == "link_lost" and not lost["ongoing"]
+    assert lost["ended_at"] == (t0 + timedelta(seconds=5)).astimezone(LOCAL_TZ).isoformat()

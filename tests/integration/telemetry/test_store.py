@@ -35,14 +35,16 @@ def count(engine) -> int:
 
 
 def test_rows_are_stored_once_and_the_new_ones_are_reported(engine) -> None:
+    """Both paths of the PostgreSQL writer: all new (no list needed), and some already there."""
     device, trial = uuid.uuid4(), uuid.uuid4()
     rows = [uav_row(device, trial, seq, T0 + timedelta(seconds=seq / 10)) for seq in range(100)]
     Partitions(engine).ensure({T0.date()})
     with engine.begin() as connection:
         assert len(insert_new(connection, UAV_SAMPLES, rows[:60])) == 60
     with engine.begin() as connection:
-        fresh = insert_new(connection, UAV_SAMPLES, rows[40:] + rows[40:50])  # overlaps, and repeats itself
-    assert [row[3] for row in fresh] == list(range(60, 100))
+        given = rows[40:] + rows[40:50]  # overlaps what is stored, and repeats itself
+        fresh = insert_new(connection, UAV_SAMPLES, given)
+    assert [given[position][3] for position in fresh] == list(range(60, 100))
     assert count(engine) == 100
     with engine.connect() as connection:
         stored = connection.execute(select(UAV_SAMPLES).where(UAV_SAMPLES.c.seq == 42)).one()

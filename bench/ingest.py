@@ -1,0 +1,413 @@
+"""Ingest benchmark: devices publish over a real Mosquitto into a real PostgreSQL through `sandbox ingest`.
+
+    make bench            (or: .venv/bin/python -m bench.ingest --seconds 30)
+
+It starts a throwaway PostgreSQL and Mosquitto, an active UAV trial with enrolled devices, one
+ingester process, and publisher processes, then measures in one run:
+
+1. the raw binary COPY rate of psycopg into the same table (the ceiling);
+2. end-to-end samples per second with batched messages (QoS 1 publish → committed row), sustained;
+3. messages per second with one sample per message;
+4. p50 / p99 lag from publish to commit at half the rate of (2), from a probe device whose rows are
+   polled every 10 ms (so the figures are exact to about 10 ms);
+5. that every published sample was stored exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+SANDBOX = str(Path(sys.executable).parent / "sandbox")
+console = Console()
+SAMPLE_SPACING_S = 0.01  # samples of one device 10 ms apart, starting two days ago: always inside the accepted window
+
+
+# ----------------------------------------------------------------- publishers (separate processes)
+
+
+@dataclass(frozen=True)
+class Job:
+    port: int
+    devices: list[tuple[str, str]]  # (device id, secret)
+    trial: str
+    samples_per_message: int
+    seconds: float
+    rate: float  # messages per second for this publisher; 0 = as fast as the broker takes them
+    first_time: float  # sample time of the first sample (epoch seconds)
+
+
+def _payloads(job: Job, count: int) -> list[tuple[int, bytes]]:
+    """Every message this publisher will send, encoded before the clock starts (device index, payload)."""
+    from sandbox.telemetry import contract
+
+    seqs = [0] * len(job.devices)
+    out = []
+    for number in range(count):
+        index = number % len(job.devices)
+        samples = []
+        for _ in range(job.samples_per_message):
+            seq = seqs[index]
+            seqs[index] += 1
+            moment = datetime.fromtimestamp(job.first_time + seq * SAMPLE_SPACING_S, UTC)
+            samples.append(contract.UavSample(seq=seq, t=moment, lat=9.7805, lon=105.467, height_agl_m=20.0,
+                                              ground_speed_mps=5.0, heading_deg=90.0, battery_pct=80.0,
+                                              flight_mode="AUTO", armed=True, spraying=True, flow_rate_lpm=2.0,
+                                              tank_level_l=10.0, swath_width_m=5.0, satellites=14))
+        out.append((index, contract.encode(contract.Telemetry(samples=samples), "msgpack")))
+    return out
+
+
+class Connection:
+    """A lean MQTT 5 publisher for load: pre-encoded PUBLISH packets written to a socket, PUBACKs counted
+    by a reader thread, at most ``window`` unacknowledged (below the broker's receive maximum).
+
+    paho costs tens of microseconds of Python per message; on a two-core machine that would measure
+    the load generator, not the system. Packets are built with the ``mqtt5`` codec Sandbox uses.
+    """
+
+    def __init__(self, port: int, client_id: str, password: str, window: int = 1000) -> None:
+        import mqtt5
+
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.sendall(mqtt5.ConnectPacket(client_id, username=client_id, password=password.encode(),
+                                              clean_start=True, keep_alive=0).write())
+        reply, _ = mqtt5.read(memoryview(self.sock.recv(4096)))
+        if not isinstance(reply, mqtt5.ConnAckPacket) or reply.reason_code != 0:
+            raise RuntimeError(f"the broker refused {client_id}: {reply}")
+        self.window = threading.Semaphore(min(window, reply.receive_max))
+        self.acked = 0
+        self.refused = 0
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        import mqtt5
+
+        buffer = bytearray()
+        while chunk := self.sock.recv(1 << 16):
+            buffer.extend(chunk)
+            while buffer:
+                try:
+                    packet, used = mqtt5.read(memoryview(buffer))
+                except IndexError:
+                    break
+                del buffer[:used]
+                if isinstance(packet, mqtt5.PubAckPacket):
+                    self.acked += 1
+                    self.refused += packet.reason_code.value >= 0x80
+                    self.window.release()
+
+    def send(self, packet: bytes) -> None:
+        self.window.acquire()
+        self.sock.sendall(packet)
+
+    def close(self) -> None:
+        import mqtt5
+
+        self.sock.sendall(mqtt5.DisconnectPacket().write())
+        self.sock.close()
+
+
+def publisher(job: Job, ready: multiprocessing.Queue, go: multiprocessing.Event,
+              results: multiprocessing.Queue) -> None:  # runs in a child process
+    """Prepare the messages, connect, wait for the signal, publish them (paced or flat out), await PUBACKs.
+
+    Encoding happens before the measurement so that the load generator's own CPU, on the same two
+    cores, is spent on sending rather than on building samples.
+    """
+    import mqtt5
+
+    from sandbox.telemetry import contract
+
+    payloads = _payloads(job, int(job.rate * job.seconds) if job.rate else int(job.seconds * 20_000))
+    topics = [contract.topic(job.trial, device, contract.Channel.TELEMETRY) for device, _ in job.devices]
+    packets = [(index, mqtt5.PublishPacket(topics[index], payload, qos=mqtt5.QoS.AT_LEAST_ONCE,
+                                           packet_id=number % 65535 + 1).write())
+               for number, (index, payload) in enumerate(payloads)]
+    connections = [Connection(job.port, device, secret) for device, secret in job.devices]
+    ready.put(len(packets))
+    go.wait()
+    began = time.monotonic()
+    sent = 0
+    for index, packet in packets:
+        if time.monotonic() - began >= job.seconds:
+            break
+        connections[index].send(packet)
+        sent += 1
+        if job.rate and sent / job.rate > time.monotonic() - began:
+            time.sleep(max(0.0, sent / job.rate - (time.monotonic() - began)))
+    seconds = time.monotonic() - began
+    deadline = time.monotonic() + 300
+    while sum(c.acked for c in connections) < sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for connection in connections:
+        connection.close()
+    results.put({"messages": sent, "samples": sent * job.samples_per_message, "seconds": seconds,
+                 "acked": sum(c.acked - c.refused for c in connections)})
+
+
+# ----------------------------------------------------------------- the rig
+
+
+@dataclass
+class Rig:
+    settings: object
+    dsn: str
+    port: int
+    trial: str
+    devices: list[tuple[str, str]]
+
+
+def build_rig(devices: int) -> tuple[Rig, object, object]:
+    sys.path.insert(0, str(ROOT))
+    from litestar.testing import TestClient  # noqa: F401 - loads the app's dependencies early
+    from sqlalchemy import select
+
+    from sandbox.auth.models import User
+    from sandbox.auth.users import actor_of
+    from sandbox.config import load_settings
+    from sandbox.db import make_engine, make_session_factory
+    from sandbox.db.migrate import upgrade
+    from sandbox.demo.seed import seed
+    from sandbox.telemetry.broker.dynsec import DynamicSecurity
+    from sandbox.trials.devices import enrol_device
+    from sandbox.trials.models import Trial
+    from sandbox.trials.schemas import DeviceEnrol
+    from tests.services.mosquitto import ThrowawayMosquitto
+    from tests.services.postgres import ThrowawayPostgres
+
+    database = ThrowawayPostgres().start()
+    broker = ThrowawayMosquitto().start()
+    with psycopg.connect(database.url, autocommit=True) as admin:
+        admin.execute("CREATE DATABASE bench")
+    dsn = database.url.rsplit("/", 1)[0] + "/bench"
+    settings = load_settings({
+        "DATABASE_URL": dsn.replace("postgresql://", "postgresql+psycopg://"), "SANDBOX_DATA_DIR": "/tmp/sandbox-bench",
+        "SANDBOX_PASSWORD_HASHING": "fast", "SANDBOX_MQTT_URL": f"mqtt://127.0.0.1:{broker.port}",
+        "SANDBOX_MQTT_USERNAME": "sandbox-ingester", "SANDBOX_MQTT_PASSWORD": "bench-ingester",
+        "SANDBOX_MQTT_ADMIN_USERNAME": broker.admin_username, "SANDBOX_MQTT_ADMIN_PASSWORD": broker.admin_password,
+        "SANDBOX_INGESTER_ID": "bench-ingester", "SANDBOX_LOG_LEVEL": "WARNING",
+    })
+    upgrade(settings.database_url)
+    accounts = DynamicSecurity("127.0.0.1", broker.port, broker.admin_username, broker.admin_password)
+    accounts.ensure_ingester("sandbox-ingester", "bench-ingester")
+    engine = make_engine(settings.database_url)
+    enrolled = []
+    with make_session_factory(engine).begin() as db:
+        seed(db, settings)
+        trial = db.scalar(select(Trial).where(Trial.state == "active"))
+        owner = actor_of(db.scalar(select(User).where(User.email == "uav@baymekong.demo")))
+        for n in range(devices):
+            device, secret = enrol_device(db, owner, trial.id, DeviceEnrol(serial=f"BENCH-{n:03d}", model="A30"),
+                                          settings, accounts)
+            enrolled.append((str(device.id), secret))
+        reference = trial.reference
+    engine.dispose()
+    return Rig(settings, dsn, broker.port, reference, enrolled), database, broker
+
+
+def committed(dsn: str) -> int:
+    """Samples the ingester has committed so far, from its own counters (cheaper than counting rows)."""
+    with psycopg.connect(dsn) as connection:
+        row = connection.execute("SELECT samples_committed FROM ingest_counters WHERE ingester = 'bench-ingester'"
+                                 ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def count_rows(dsn: str, devices: list[str]) -> tuple[int, int]:
+    with psycopg.connect(dsn) as connection:
+        return connection.execute(
+            "SELECT count(*), count(DISTINCT (device_id, seq)) FROM uav_samples WHERE device_id = ANY(%s)",
+            ([uuid.UUID(d) for d in devices],),
+        ).fetchone()
+
+
+def raw_copy_rate(dsn: str, rows: int = 1_000_000) -> float:
+    """psycopg binary COPY straight into uav_samples: the ceiling the ingester can approach."""
+    device, trial = uuid.uuid4(), uuid.uuid4()
+    start = datetime.now(UTC) - timedelta(hours=1)
+    values = [(device, trial, start + timedelta(microseconds=i * 100), i, start, 9.78, 105.47, 20.0, 5.0, 90.0, 80.0,
+               "AUTO", True, True, 2.0, 10.0, 5.0, 3, 14) for i in range(rows)]
+    types = ["uuid", "uuid", "timestamptz", "int8", "timestamptz"] + ["float8"] * 6 + ["text", "bool", "bool"] + \
+        ["float8"] * 3 + ["int2", "int2"]
+    columns = ("device_id, trial_id, time, seq, received_at, lat, lon, height_agl_m, ground_speed_mps, heading_deg, "
+               "battery_pct, flight_mode, armed, spraying, flow_rate_lpm, tank_level_l, swath_width_m, gps_fix, satellites")
+    with psycopg.connect(dsn) as connection:
+        began = time.perf_counter()
+        with connection.cursor() as cursor, cursor.copy(f"COPY uav_samples ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in values:
+                copy.write_row(row)
+        connection.commit()
+        seconds = time.perf_counter() - began
+        connection.execute("DELETE FROM uav_samples WHERE device_id = %s", (device,))
+        connection.commit()
+    return rows / seconds
+
+
+def run_phase(rig: Rig, devices: list[tuple[str, str]], samples_per_message: int, seconds: float, rate: float,
+              publishers: int) -> dict:
+    """Publish from several processes; watch committed rows; return rates and the exactly-once check."""
+    context = multiprocessing.get_context("spawn")
+    results, ready, go = context.Queue(), context.Queue(), context.Event()
+    share = [devices[i::publishers] for i in range(publishers)]
+    first_time = time.time() - 2 * 86_400
+    jobs = [Job(rig.port, part, rig.trial, samples_per_message, seconds, rate / publishers, first_time)
+            for part in share]
+    processes = [context.Process(target=publisher, args=(job, ready, go, results)) for job in jobs]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        ready.get(timeout=600)
+    ids = [device for device, _ in devices]
+    timeline = []
+    baseline = committed(rig.dsn)
+    go.set()
+    while any(p.is_alive() for p in processes):
+        timeline.append((time.monotonic(), committed(rig.dsn) - baseline))
+        time.sleep(1)
+    published = [results.get(timeout=60) for _ in processes]
+    total = sum(p["samples"] for p in published)
+    deadline = time.monotonic() + 600
+    while committed(rig.dsn) - baseline < total and time.monotonic() < deadline:
+        timeline.append((time.monotonic(), committed(rig.dsn) - baseline))
+        time.sleep(1)
+    stored, distinct = count_rows(rig.dsn, ids)
+    # Sustained rate: committed samples per second over the publishing window, after 2 s of warm-up.
+    window = [point for point in timeline if 2 <= point[0] - timeline[0][0] <= seconds]
+    rate_committed = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]) if len(window) > 1 else 0.0
+    return {"published_samples": total, "published_messages": sum(p["messages"] for p in published),
+            "acked": sum(p["acked"] for p in published), "stored": stored, "distinct": distinct,
+            "samples_per_s": rate_committed, "messages_per_s": rate_committed / samples_per_message,
+            "publish_messages_per_s": sum(p["messages"] / p["seconds"] for p in published)}
+
+
+def lag_probe(rig: Rig, probe: tuple[str, str], seconds: float, stop: threading.Event) -> list[float]:
+    """One device publishes one sample every 50 ms stamped with the publish time; its rows are polled every 10 ms."""
+    import paho.mqtt.client as mqtt
+
+    from sandbox.telemetry import contract
+
+    device, secret = probe
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=device, protocol=mqtt.MQTTv5)
+    client.username_pw_set(device, secret)
+    client.connect("127.0.0.1", rig.port)
+    client.loop_start()
+    topic = contract.topic(rig.trial, device, contract.Channel.TELEMETRY)
+    lags: list[float] = []
+    seen = 0
+
+    def poll() -> None:
+        nonlocal seen
+        with psycopg.connect(rig.dsn, autocommit=True) as connection:
+            while not stop.is_set():
+                rows = connection.execute("SELECT seq, time FROM uav_samples WHERE device_id = %s AND seq >= %s",
+                                          (uuid.UUID(device), seen)).fetchall()
+                now = datetime.now(UTC)
+                for seq, moment in rows:
+                    lags.append((now - moment).total_seconds())
+                    seen = max(seen, seq + 1)
+                time.sleep(0.01)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    began, seq = time.monotonic(), 0
+    while time.monotonic() - began < seconds:
+        sample = contract.UavSample(seq=seq, t=datetime.now(UTC), lat=9.7805, lon=105.467, height_agl_m=20,
+                                    ground_speed_mps=5, heading_deg=90, battery_pct=80, flight_mode="AUTO", armed=True)
+        client.publish(topic, contract.encode(contract.Telemetry(samples=[sample]), "msgpack"), qos=1)
+        seq += 1
+        time.sleep(0.05)
+    time.sleep(2)
+    stop.set()
+    poller.join()
+    client.disconnect()
+    client.loop_stop()
+    return lags
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up the servers when stopped
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="publishing time of each rate phase")
+    parser.add_argument("--devices", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=100, help="samples per message in the batched phase")
+    parser.add_argument("--publishers", type=int, default=2)
+    parser.add_argument("--offer", type=float, default=150_000, help="samples/s the publishers offer in the rate phases")
+    args = parser.parse_args()
+
+    rig, database, broker = build_rig(3 * args.devices + 1)
+    ingester = None
+    try:
+        env = {**os.environ, "DATABASE_URL": rig.settings.database_url, "SANDBOX_MQTT_URL": rig.settings.mqtt_url,
+               "SANDBOX_MQTT_USERNAME": "sandbox-ingester", "SANDBOX_MQTT_PASSWORD": "bench-ingester",
+               "SANDBOX_INGESTER_ID": "bench-ingester", "SANDBOX_LOG_LEVEL": "ERROR",
+               "SANDBOX_DATA_DIR": "/tmp/sandbox-bench"}
+        ingester = subprocess.Popen([SANDBOX, "ingest"], env=env)
+        time.sleep(4)
+        sets = [rig.devices[i * args.devices:(i + 1) * args.devices] for i in range(3)]
+        probe = rig.devices[-1]
+
+        console.print("raw binary COPY into uav_samples …")
+        copy_rate = raw_copy_rate(rig.dsn)
+        console.print(f"batched messages of {args.batch} samples, {args.seconds:.0f} s …")
+        batched = run_phase(rig, sets[0], args.batch, args.seconds, args.offer / args.batch, args.publishers)
+        console.print(f"single-sample messages, {args.seconds:.0f} s …")
+        single = run_phase(rig, sets[1], 1, args.seconds, 20_000, args.publishers)
+        half = batched["samples_per_s"] / 2 / args.batch
+        console.print(f"lag at half load ({half * args.batch:,.0f} samples/s), {args.seconds:.0f} s …")
+        stop = threading.Event()
+        lags: list[float] = []
+        probe_thread = threading.Thread(target=lambda: lags.extend(lag_probe(rig, probe, args.seconds, stop)))
+        probe_thread.start()
+        loaded = run_phase(rig, sets[2], args.batch, args.seconds, half, args.publishers)
+        probe_thread.join()
+    finally:
+        if ingester is not None:
+            ingester.terminate()
+            ingester.wait(30)
+        broker.remove()
+        database.stop()
+
+    quantiles = statistics.quantiles(lags, n=100) if len(lags) > 2 else [float("nan")] * 99
+    table = Table(title=f"Ingest on {os.cpu_count()} cores: `python -m bench.ingest --seconds {args.seconds:.0f} "
+                        f"--devices {args.devices} --batch {args.batch} --publishers {args.publishers}`")
+    table.add_column("measure")
+    table.add_column("result", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row("raw psycopg binary COPY into uav_samples", f"{copy_rate:,.0f} rows/s", "")
+    table.add_row(f"end to end, {args.batch} samples per message", f"{batched['samples_per_s']:,.0f} samples/s",
+                  "≥ 100,000")
+    table.add_row("end to end ÷ raw COPY", f"{batched['samples_per_s'] / copy_rate:.0%}", "")
+    table.add_row("end to end, 1 sample per message", f"{single['messages_per_s']:,.0f} messages/s", "≥ 10,000")
+    table.add_row(f"lag publish → commit at {loaded['samples_per_s']:,.0f} samples/s, p50",
+                  f"{quantiles[49] * 1000:,.0f} ms", "")
+    table.add_row("lag publish → commit, p99", f"{quantiles[98] * 1000:,.0f} ms", "≤ 250 ms")
+    for name, phase in (("batched", batched), ("single", single), ("half load", loaded)):
+        exact = phase["stored"] == phase["distinct"] == phase["published_samples"]
+        table.add_row(f"{name}: published / stored / distinct", f"{phase['published_samples']:,} / {phase['stored']:,} / "
+                      f"{phase['distinct']:,}", "exactly once" if exact else "MISMATCH")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
