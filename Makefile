@@ -1,13 +1,13 @@
 # Two commands for a newcomer: `make demo` and `make test`. Each sets up what it needs on a fresh
 # Debian machine with only Python: the virtual environment, the packages, and (for the tests)
-# PostgreSQL, installed with apt when missing and running as root.
+# PostgreSQL and Mosquitto, installed with apt when missing and running as root.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export SANDBOX_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test serve lint services clean
+.PHONY: demo test bench serve lint services clean
 
 demo: $(VENV)/.installed
 	$(BIN)/sandbox demo
@@ -18,8 +18,12 @@ serve: $(VENV)/.installed
 test: $(VENV)/.installed services
 	$(BIN)/pytest
 
+# Ingestion speed on this machine (BENCHMARKS.md): a throwaway PostgreSQL and Mosquitto, ~5 minutes.
+bench: $(VENV)/.installed services
+	$(BIN)/python -m bench.ingest
+
 lint: $(VENV)/.installed
-	$(BIN)/ruff check sandbox tests
+	$(BIN)/ruff check sandbox devices bench tests
 
 # apt-get as root, or a message saying what to install.
 define apt_install

@@ -2,15 +2,21 @@
 
     make bench            (or: .venv/bin/python -m bench.ingest --seconds 30)
 
-It starts a throwaway PostgreSQL and Mosquitto, an active UAV trial with enrolled devices, one
-ingester process, and publisher processes, then measures in one run:
+It starts a throwaway PostgreSQL and Mosquitto, an active UAV trial with enrolled devices, two
+ingester processes sharing the stream (an MQTT shared subscription, as in production), and
+publisher processes, then measures in one run:
 
 1. the raw binary COPY rate of psycopg into the same table (the ceiling);
-2. end-to-end samples per second with batched messages (QoS 1 publish → committed row), sustained;
-3. messages per second with one sample per message;
+2. end-to-end samples per second with batched messages (QoS 1 publish → committed row), sustained
+   over the publishing time after two seconds of warm-up, with the publishers offering more;
+3. messages per second with one sample per message, offered a little above the target: a
+   broker takes QoS 1 messages faster than anyone can store them, so flooding it measures the
+   broker's backlog and starves the ingesters of the two cores rather than their throughput;
 4. p50 / p99 lag from publish to commit at half the rate of (2), from a probe device whose rows are
    polled every 10 ms (so the figures are exact to about 10 ms);
 5. that every published sample was stored exactly once.
+
+Publishers, broker, database and ingesters share the machine's cores, as they would on a small box.
 """
 
 from __future__ import annotations
@@ -205,7 +211,7 @@ def build_rig(devices: int) -> tuple[Rig, object, object]:
         "SANDBOX_PASSWORD_HASHING": "fast", "SANDBOX_MQTT_URL": f"mqtt://127.0.0.1:{broker.port}",
         "SANDBOX_MQTT_USERNAME": "sandbox-ingester", "SANDBOX_MQTT_PASSWORD": "bench-ingester",
         "SANDBOX_MQTT_ADMIN_USERNAME": broker.admin_username, "SANDBOX_MQTT_ADMIN_PASSWORD": broker.admin_password,
-        "SANDBOX_INGESTER_ID": "bench-ingester", "SANDBOX_LOG_LEVEL": "WARNING",
+        "SANDBOX_LOG_LEVEL": "WARNING",
     })
     upgrade(settings.database_url)
     accounts = DynamicSecurity("127.0.0.1", broker.port, broker.admin_username, broker.admin_password)
@@ -226,11 +232,11 @@ def build_rig(devices: int) -> tuple[Rig, object, object]:
 
 
 def committed(dsn: str) -> int:
-    """Samples the ingester has committed so far, from its own counters (cheaper than counting rows)."""
+    """Samples the ingesters have committed so far, from their own counters (cheaper than counting rows)."""
     with psycopg.connect(dsn) as connection:
-        row = connection.execute("SELECT samples_committed FROM ingest_counters WHERE ingester = 'bench-ingester'"
+        row = connection.execute("SELECT sum(samples_committed) FROM ingest_counters WHERE ingester LIKE 'bench-%'"
                                  ).fetchone()
-    return int(row[0]) if row else 0
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def count_rows(dsn: str, devices: list[str]) -> tuple[int, int]:
@@ -352,17 +358,22 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--batch", type=int, default=100, help="samples per message in the batched phase")
     parser.add_argument("--publishers", type=int, default=2)
-    parser.add_argument("--offer", type=float, default=150_000, help="samples/s the publishers offer in the rate phases")
+    parser.add_argument("--ingesters", type=int, default=2, help="`sandbox ingest` processes in a share group")
+    parser.add_argument("--offer", type=float, default=150_000, help="samples/s the publishers offer, batched")
+    parser.add_argument("--single-offer", type=float, default=12_000,
+                        help="messages/s the publishers offer, one sample each (above the target: can it keep up?)")
     args = parser.parse_args()
 
     rig, database, broker = build_rig(3 * args.devices + 1)
-    ingester = None
+    ingesters: list[subprocess.Popen[bytes]] = []
     try:
         env = {**os.environ, "DATABASE_URL": rig.settings.database_url, "SANDBOX_MQTT_URL": rig.settings.mqtt_url,
                "SANDBOX_MQTT_USERNAME": "sandbox-ingester", "SANDBOX_MQTT_PASSWORD": "bench-ingester",
-               "SANDBOX_INGESTER_ID": "bench-ingester", "SANDBOX_LOG_LEVEL": "ERROR",
-               "SANDBOX_DATA_DIR": "/tmp/sandbox-bench"}
-        ingester = subprocess.Popen([SANDBOX, "ingest"], env=env)
+               "SANDBOX_LOG_LEVEL": "ERROR", "SANDBOX_DATA_DIR": "/tmp/sandbox-bench"}
+        if args.ingesters > 1:  # they share the stream through an MQTT shared subscription
+            env["SANDBOX_INGEST_SHARE_GROUP"] = "bench"
+        ingesters = [subprocess.Popen([SANDBOX, "ingest"], env={**env, "SANDBOX_INGESTER_ID": f"bench-ingester-{n}"})
+                     for n in range(args.ingesters)]
         time.sleep(4)
         sets = [rig.devices[i * args.devices:(i + 1) * args.devices] for i in range(3)]
         probe = rig.devices[-1]
@@ -372,7 +383,7 @@ def main() -> None:
         console.print(f"batched messages of {args.batch} samples, {args.seconds:.0f} s …")
         batched = run_phase(rig, sets[0], args.batch, args.seconds, args.offer / args.batch, args.publishers)
         console.print(f"single-sample messages, {args.seconds:.0f} s …")
-        single = run_phase(rig, sets[1], 1, args.seconds, 20_000, args.publishers)
+        single = run_phase(rig, sets[1], 1, args.seconds, args.single_offer, args.publishers)
         half = batched["samples_per_s"] / 2 / args.batch
         console.print(f"lag at half load ({half * args.batch:,.0f} samples/s), {args.seconds:.0f} s …")
         stop = threading.Event()
@@ -382,23 +393,27 @@ def main() -> None:
         loaded = run_phase(rig, sets[2], args.batch, args.seconds, half, args.publishers)
         probe_thread.join()
     finally:
-        if ingester is not None:
+        for ingester in ingesters:
             ingester.terminate()
+        for ingester in ingesters:
             ingester.wait(30)
         broker.remove()
         database.stop()
 
     quantiles = statistics.quantiles(lags, n=100) if len(lags) > 2 else [float("nan")] * 99
     table = Table(title=f"Ingest on {os.cpu_count()} cores: `python -m bench.ingest --seconds {args.seconds:.0f} "
-                        f"--devices {args.devices} --batch {args.batch} --publishers {args.publishers}`")
+                        f"--devices {args.devices} --batch {args.batch} --publishers {args.publishers} "
+                        f"--ingesters {args.ingesters} --offer {args.offer:.0f} --single-offer {args.single_offer:.0f}`")
     table.add_column("measure")
     table.add_column("result", justify="right")
     table.add_column("target", justify="right")
     table.add_row("raw psycopg binary COPY into uav_samples", f"{copy_rate:,.0f} rows/s", "")
-    table.add_row(f"end to end, {args.batch} samples per message", f"{batched['samples_per_s']:,.0f} samples/s",
+    table.add_row(f"end to end, {args.batch} samples per message (offered {args.offer:,.0f}/s)",
+                  f"{batched['samples_per_s']:,.0f} samples/s",
                   "≥ 100,000")
     table.add_row("end to end ÷ raw COPY", f"{batched['samples_per_s'] / copy_rate:.0%}", "")
-    table.add_row("end to end, 1 sample per message", f"{single['messages_per_s']:,.0f} messages/s", "≥ 10,000")
+    table.add_row(f"end to end, 1 sample per message (offered {args.single_offer:,.0f}/s)",
+                  f"{single['messages_per_s']:,.0f} messages/s", "≥ 10,000")
     table.add_row(f"lag publish → commit at {loaded['samples_per_s']:,.0f} samples/s, p50",
                   f"{quantiles[49] * 1000:,.0f} ms", "")
     table.add_row("lag publish → commit, p99", f"{quantiles[98] * 1000:,.0f} ms", "≤ 250 ms")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import signal
 import threading
@@ -81,6 +82,7 @@ def ingest(ctx: click.Context) -> None:
     from sandbox.telemetry.registry import Registry
 
     settings = settings_of(ctx)
+    _tune_garbage_collector()
     if not settings.mqtt_url:
         raise ConfigurationError(Text(
             "Chưa đặt SANDBOX_MQTT_URL: ở chế độ nhúng, 'sandbox serve' đã tự chạy bộ thu dữ liệu",
@@ -101,6 +103,15 @@ def ingest(ctx: click.Context) -> None:
     stopped.wait()
     consumer.stop()
     engine.dispose()
+
+
+def _tune_garbage_collector() -> None:
+    """An ingester allocates tens of thousands of short-lived samples and rows a second, none of them in
+    reference cycles; with Python's default thresholds the cycle collector ran every 700 of them and
+    took a fifth of the time. Collect less often, and leave the objects of start-up out of it."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @main.command()

@@ -84,6 +84,17 @@ def _active_for_extension(api: Api) -> dict[str, Any]:
     return {"trial": trial["id"], "new_end": new_end.isoformat()}
 
 
+def _incident(api: Api) -> dict[str, Any]:
+    trial = steps.active(api)
+    incident = api.call("POST", f"/trials/{trial['id']}/incidents", "alpha", _report({}), expect=201)
+    return {"trial": trial["id"], "incident": incident["id"]}
+
+
+def _report(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"category": "near_miss", "severity": 2, "occurred_at": "2026-01-05T08:00:00+07:00",
+            "description": "Suýt va chạm với cột điện"}
+
+
 def _transition(name: str, **fields: Any) -> Callable[[dict[str, Any]], Any]:
     return lambda ctx: {"name": name, **fields}
 
@@ -183,6 +194,19 @@ ROWS = [
     Row("POST", T + "/devices/{device}/retire", (401, 201, 404, 403, 201, 403), setup=_with_device(steps.submitted),
         body=lambda ctx: {"reason": "Hỏng cảm biến"}),
     Row("POST", T + "/devices/{device}/credentials", (401, 201, 404, 403, 403, 403),
+        setup=_with_device(steps.submitted)),
+    Row("GET", T + "/incidents", (401, 200, 404, 200, 200, 200), setup=_trial(steps.active)),
+    Row("POST", T + "/incidents", (401, 201, 404, 201, 201, 403), setup=_trial(steps.active), body=_report),
+    Row("POST", T + "/incidents/{incident}/acknowledge", (401, 403, 404, 201, 201, 403), setup=_incident,
+        body=lambda ctx: {"note": "Đã xem"}),
+    Row("POST", T + "/incidents/{incident}/close", (401, 403, 404, 201, 201, 403), setup=_incident,
+        body=lambda ctx: {"resolution": "Đã nhắc nhở phi công"}),
+    Row("GET", T + "/telemetry/latest", (401, 200, 404, 200, 200, 200), setup=_with_device(steps.active)),
+    Row("GET", T + "/telemetry/series?field=height_agl_m", (401, 200, 404, 200, 200, 200),
+        setup=_with_device(steps.active)),
+    Row("GET", T + "/telemetry/export", (401, 200, 404, 200, 200, 200), setup=_with_device(steps.active)),
+    Row("GET", T + "/dead-letters", (401, 200, 404, 200, 200, 200), setup=_trial(steps.active)),
+    Row("GET", T + "/devices/{device}/connection", (401, 200, 404, 200, 200, 200),
         setup=_with_device(steps.submitted)),
     Row("GET", "/register", (200, 200, 200, 200, 200, 200)),
     Row("GET", "/labels", (200, 200, 200, 200, 200, 200)),

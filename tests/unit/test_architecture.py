@@ -83,3 +83,12 @@ def test_each_entry_point_knows_every_table_it_references(entry: str) -> None:
             "configure_mappers()\nBase.metadata.sorted_tables")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_device_side_imports_nothing_of_the_service_but_the_wire_contract() -> None:
+    """devices/ runs on gateways: msgspec, paho and the contract, no database, web or server modules."""
+    for path in sorted((ROOT.parent / "devices").rglob("*.py")):
+        names = imports_of(path)
+        ours = {name for name in names if name.split(".")[0] == "sandbox"}
+        assert ours <= {"sandbox.telemetry.contract"}, (path, ours)
+        assert not {name.split(".")[0] for name in names} & {"sqlalchemy", "litestar", "psycopg", "numpy"}, path

@@ -81,7 +81,8 @@ class Pipeline:
             table, message_rows = rows_of(outcome.items, outcome.device, message.received_at)
             rows[table.name].extend(message_rows)
             items[table.name].extend((outcome.device, item) for item in outcome.items)
-            first, last = min(item.t for item in outcome.items), max(item.t for item in outcome.items)
+            times = [item.t for item in outcome.items]
+            first, last = min(times), max(times)
             days.update(first.date() + timedelta(days=n) for n in range((last.date() - first.date()).days + 1))
             seen = heard.get(outcome.device.id)
             if seen is None or last > seen[1]:

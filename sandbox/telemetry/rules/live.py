@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -28,7 +29,8 @@ from sandbox.trials.models import Device, Incident
 __all__ = ["RuleOutcome", "apply_rules"]
 
 LINK_LOST_SEVERITY = 2
-_SAMPLES = (UavSample, AmrSample, CameraStatus)
+_SAMPLE_TYPES = frozenset({UavSample, AmrSample, CameraStatus})
+_TIME = attrgetter("t")
 
 
 @dataclass(slots=True)
@@ -104,9 +106,12 @@ def apply_rules(db: Session, registry: Registry, fresh: list[tuple[KnownDevice, 
     episodes = _Episodes(db, list(by_device), outcome)
     for device_id, items in by_device.items():
         device = devices[device_id]
-        items.sort(key=lambda item: item.t)
+        items.sort(key=_TIME)
         episodes.close(device, IncidentCategory.DEVICE_SILENT, items[0].t)  # any sign of life ends a silence
-        for item in items:
+        samples = [item for item in items if type(item) in _SAMPLE_TYPES]
+        for item in items if len(samples) < len(items) else ():  # statuses and events, in time order
+            if type(item) in _SAMPLE_TYPES:
+                continue
             if isinstance(item, DeviceStatus):
                 if item.online or item.graceful:
                     episodes.close(device, IncidentCategory.LINK_LOST, item.t)
@@ -119,7 +124,6 @@ def apply_rules(db: Session, registry: Registry, fresh: list[tuple[KnownDevice, 
                 incidents.record_event(db, trial_id=device.trial_id, device_id=device_id, category=category,
                                        severity=severity, at=item.t, values=values)
                 outcome.events += 1
-        samples = [item for item in items if isinstance(item, _SAMPLES)]
         if samples:
             _judge_samples(episodes, device, samples, registry)
     return outcome
