@@ -25,7 +25,6 @@ import argparse
 import multiprocessing
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,135 +39,11 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from bench.load import Job, publisher
+
 ROOT = Path(__file__).resolve().parents[1]
 SANDBOX = str(Path(sys.executable).parent / "sandbox")
 console = Console()
-SAMPLE_SPACING_S = 0.01  # samples of one device 10 ms apart, starting two days ago: always inside the accepted window
-
-
-# ----------------------------------------------------------------- publishers (separate processes)
-
-
-@dataclass(frozen=True)
-class Job:
-    port: int
-    devices: list[tuple[str, str]]  # (device id, secret)
-    trial: str
-    samples_per_message: int
-    seconds: float
-    rate: float  # messages per second for this publisher; 0 = as fast as the broker takes them
-    first_time: float  # sample time of the first sample (epoch seconds)
-
-
-def _payloads(job: Job, count: int) -> list[tuple[int, bytes]]:
-    """Every message this publisher will send, encoded before the clock starts (device index, payload)."""
-    from sandbox.telemetry import contract
-
-    seqs = [0] * len(job.devices)
-    out = []
-    for number in range(count):
-        index = number % len(job.devices)
-        samples = []
-        for _ in range(job.samples_per_message):
-            seq = seqs[index]
-            seqs[index] += 1
-            moment = datetime.fromtimestamp(job.first_time + seq * SAMPLE_SPACING_S, UTC)
-            samples.append(contract.UavSample(seq=seq, t=moment, lat=9.7805, lon=105.467, height_agl_m=20.0,
-                                              ground_speed_mps=5.0, heading_deg=90.0, battery_pct=80.0,
-                                              flight_mode="AUTO", armed=True, spraying=True, flow_rate_lpm=2.0,
-                                              tank_level_l=10.0, swath_width_m=5.0, satellites=14))
-        out.append((index, contract.encode(contract.Telemetry(samples=samples), "msgpack")))
-    return out
-
-
-class Connection:
-    """A lean MQTT 5 publisher for load: pre-encoded PUBLISH packets written to a socket, PUBACKs counted
-    by a reader thread, at most ``window`` unacknowledged (below the broker's receive maximum).
-
-    paho costs tens of microseconds of Python per message; on a two-core machine that would measure
-    the load generator, not the system. Packets are built with the ``mqtt5`` codec Sandbox uses.
-    """
-
-    def __init__(self, port: int, client_id: str, password: str, window: int = 1000) -> None:
-        import mqtt5
-
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.sendall(mqtt5.ConnectPacket(client_id, username=client_id, password=password.encode(),
-                                              clean_start=True, keep_alive=0).write())
-        reply, _ = mqtt5.read(memoryview(self.sock.recv(4096)))
-        if not isinstance(reply, mqtt5.ConnAckPacket) or reply.reason_code != 0:
-            raise RuntimeError(f"the broker refused {client_id}: {reply}")
-        self.window = threading.Semaphore(min(window, reply.receive_max))
-        self.acked = 0
-        self.refused = 0
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        import mqtt5
-
-        buffer = bytearray()
-        while chunk := self.sock.recv(1 << 16):
-            buffer.extend(chunk)
-            while buffer:
-                try:
-                    packet, used = mqtt5.read(memoryview(buffer))
-                except IndexError:
-                    break
-                del buffer[:used]
-                if isinstance(packet, mqtt5.PubAckPacket):
-                    self.acked += 1
-                    self.refused += packet.reason_code.value >= 0x80
-                    self.window.release()
-
-    def send(self, packet: bytes) -> None:
-        self.window.acquire()
-        self.sock.sendall(packet)
-
-    def close(self) -> None:
-        import mqtt5
-
-        self.sock.sendall(mqtt5.DisconnectPacket().write())
-        self.sock.close()
-
-
-def publisher(job: Job, ready: multiprocessing.Queue, go: multiprocessing.Event,
-              results: multiprocessing.Queue) -> None:  # runs in a child process
-    """Prepare the messages, connect, wait for the signal, publish them (paced or flat out), await PUBACKs.
-
-    Encoding happens before the measurement so that the load generator's own CPU, on the same two
-    cores, is spent on sending rather than on building samples.
-    """
-    import mqtt5
-
-    from sandbox.telemetry import contract
-
-    payloads = _payloads(job, int(job.rate * job.seconds) if job.rate else int(job.seconds * 20_000))
-    topics = [contract.topic(job.trial, device, contract.Channel.TELEMETRY) for device, _ in job.devices]
-    packets = [(index, mqtt5.PublishPacket(topics[index], payload, qos=mqtt5.QoS.AT_LEAST_ONCE,
-                                           packet_id=number % 65535 + 1).write())
-               for number, (index, payload) in enumerate(payloads)]
-    connections = [Connection(job.port, device, secret) for device, secret in job.devices]
-    ready.put(len(packets))
-    go.wait()
-    began = time.monotonic()
-    sent = 0
-    for index, packet in packets:
-        if time.monotonic() - began >= job.seconds:
-            break
-        connections[index].send(packet)
-        sent += 1
-        if job.rate and sent / job.rate > time.monotonic() - began:
-            time.sleep(max(0.0, sent / job.rate - (time.monotonic() - began)))
-    seconds = time.monotonic() - began
-    deadline = time.monotonic() + 300
-    while sum(c.acked for c in connections) < sent and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for connection in connections:
-        connection.close()
-    results.put({"messages": sent, "samples": sent * job.samples_per_message, "seconds": seconds,
-                 "acked": sum(c.acked - c.refused for c in connections)})
 
 
 # ----------------------------------------------------------------- the rig
@@ -363,6 +238,8 @@ def main() -> None:
     parser.add_argument("--single-offer", type=float, default=12_000,
                         help="messages/s the publishers offer, one sample each (above the target: can it keep up?)")
     args = parser.parse_args()
+    if args.seconds < 10:
+        parser.error("--seconds must be at least 10: rates are measured after 2 s of warm-up, once a second")
 
     rig, database, broker = build_rig(3 * args.devices + 1)
     ingesters: list[subprocess.Popen[bytes]] = []

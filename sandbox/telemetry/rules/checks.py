@@ -110,6 +110,21 @@ def _over_limit(items: Sequence[Any], values: np.ndarray, limit: float, active: 
         items, i, **{field: round(float(values[i]), 3)}, limit=limit, excess=round(float(excess[i]), 3)))
 
 
+def _breaches(envelope: Envelope, items: Sequence[Any], outside: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+              severity: int) -> list[Run]:
+    """Geofence runs, with how far outside each offending sample was (metres, in UTM)."""
+    distance = np.array([envelope.distance_outside_m(lat[i], lon[i]) if outside[i] else 0.0
+                         for i in range(len(items))])
+    return _rule(items, outside, severity, distance, lambda i: _reading(
+        items, i, distance_outside_m=round(float(distance[i]), 1), excess=float(distance[i])))
+
+
+def _battery_low(items: Sequence[Any], low: np.ndarray, battery: np.ndarray, severity: int) -> list[Run]:
+    shortfall = BATTERY_CRITICAL_PCT - battery
+    return _rule(items, low, severity, shortfall, lambda i: _reading(
+        items, i, battery_pct=float(battery[i]), excess=float(shortfall[i])))
+
+
 def _uav(envelope: Envelope, items: Sequence[UavSample], epoch_s: np.ndarray) -> dict[C, list[Run]]:
     armed = np.fromiter((s.armed for s in items), bool, len(items))
     lat = np.fromiter((s.lat for s in items), float, len(items))
@@ -120,10 +135,7 @@ def _uav(envelope: Envelope, items: Sequence[UavSample], epoch_s: np.ndarray) ->
     runs: dict[C, list[Run]] = {}
     outside = armed & _outside_area(envelope, lon, lat)
     if outside.any():
-        distance = np.array([envelope.distance_outside_m(lat[i], lon[i]) if outside[i] else 0.0
-                             for i in range(len(items))])
-        runs[C.GEOFENCE_BREACH] = _rule(items, outside, 4, distance, lambda i: _reading(
-            items, i, distance_outside_m=round(float(distance[i]), 1), excess=float(distance[i])))
+        runs[C.GEOFENCE_BREACH] = _breaches(envelope, items, outside, lat, lon, 4)
     if envelope.max_height_m is not None:
         runs[C.HEIGHT_EXCEEDED] = _over_limit(items, height, envelope.max_height_m, armed, 3, "height_agl_m")
     if envelope.max_speed_mps is not None:
@@ -131,8 +143,7 @@ def _uav(envelope: Envelope, items: Sequence[UavSample], epoch_s: np.ndarray) ->
     late = armed & ~_inside_windows(envelope, epoch_s)
     runs[C.OUTSIDE_WINDOW] = _rule(items, late, 2, None, lambda i: _reading(items, i, excess=0))
     low = armed & (battery < BATTERY_CRITICAL_PCT)
-    runs[C.BATTERY_CRITICAL] = _rule(items, low, 3, BATTERY_CRITICAL_PCT - battery, lambda i: _reading(
-        items, i, battery_pct=float(battery[i]), excess=float(BATTERY_CRITICAL_PCT - battery[i])))
+    runs[C.BATTERY_CRITICAL] = _battery_low(items, low, battery, 3)
     return runs
 
 
@@ -148,18 +159,14 @@ def _amr(envelope: Envelope, items: Sequence[AmrSample], epoch_s: np.ndarray) ->
     runs: dict[C, list[Run]] = {}
     outside = _outside_area(envelope, lon, lat)
     if outside.any():
-        distance = np.array([envelope.distance_outside_m(lat[i], lon[i]) if outside[i] else 0.0
-                             for i in range(len(items))])
-        runs[C.GEOFENCE_BREACH] = _rule(items, outside, 3, distance, lambda i: _reading(
-            items, i, distance_outside_m=round(float(distance[i]), 1), excess=float(distance[i])))
+        runs[C.GEOFENCE_BREACH] = _breaches(envelope, items, outside, lat, lon, 3)
     if envelope.max_speed_mps is not None:
         runs[C.SPEED_EXCEEDED] = _over_limit(items, speed, envelope.max_speed_mps, np.ones(len(items), bool), 2,
                                              "speed_mps")
     late = moving & ~_inside_windows(envelope, epoch_s)
     runs[C.OUTSIDE_WINDOW] = _rule(items, late, 2, None, lambda i: _reading(items, i, excess=0))
     low = moving & (battery < BATTERY_CRITICAL_PCT)
-    runs[C.BATTERY_CRITICAL] = _rule(items, low, 2, BATTERY_CRITICAL_PCT - battery, lambda i: _reading(
-        items, i, battery_pct=float(battery[i]), excess=float(BATTERY_CRITICAL_PCT - battery[i])))
+    runs[C.BATTERY_CRITICAL] = _battery_low(items, low, battery, 2)
     for category, (severity, field) in flags.items():
         mask = np.fromiter((getattr(s, field) for s in items), bool, len(items))
         runs[category] = _rule(items, mask, severity, None, lambda i: _reading(items, i, excess=0))
