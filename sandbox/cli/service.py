@@ -82,7 +82,6 @@ def ingest(ctx: click.Context) -> None:
     from sandbox.telemetry.registry import Registry
 
     settings = settings_of(ctx)
-    _tune_garbage_collector()
     if not settings.mqtt_url:
         raise ConfigurationError(Text(
             "Chưa đặt SANDBOX_MQTT_URL: ở chế độ nhúng, 'sandbox serve' đã tự chạy bộ thu dữ liệu",
@@ -97,6 +96,7 @@ def ingest(ctx: click.Context) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    _tune_garbage_collector()  # after start-up, so that what it built is frozen out of collections
     consumer.start()
     say(Text(f"Bộ thu {settings.ingester_id} đang chạy với {settings.mqtt_url}",
              f"Ingester {settings.ingester_id} running against {settings.mqtt_url}"))

@@ -8,6 +8,7 @@ actor may not see answers "not found", so that nobody learns what other organisa
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, false
 from sqlalchemy.orm import Session
@@ -17,7 +18,9 @@ from sandbox.errors import NotFound, PermissionDenied
 from sandbox.i18n import Text
 from sandbox.trials.models import Trial
 
-__all__ = ["load_trial", "may_see_trial", "require_owner", "require_role", "visible_trials"]
+T = TypeVar("T")
+
+__all__ = ["load_in_trial", "load_trial", "may_see_trial", "require_owner", "require_role", "visible_trials"]
 
 
 def may_see_trial(actor: Actor, trial: Trial) -> bool:
@@ -43,6 +46,16 @@ def load_trial(db: Session, actor: Actor, trial_id: uuid.UUID, *, for_update: bo
     if trial is None or not may_see_trial(actor, trial):
         raise trial_not_found(trial_id)
     return trial
+
+
+def load_in_trial(db: Session, actor: Actor, trial_id: uuid.UUID, model: type[T], item_id: uuid.UUID,
+                  missing: Text) -> T:
+    """A device, incident… of a trial this actor may see; ``missing`` when it is not that trial's."""
+    load_trial(db, actor, trial_id)
+    item = db.get(model, item_id)
+    if item is None or item.trial_id != trial_id:  # type: ignore[attr-defined]
+        raise NotFound(missing)
+    return item
 
 
 def require_role(actor: Actor, *roles: Role, doing: Text) -> None:

@@ -25,9 +25,9 @@ from sandbox.auth.roles import Actor, Role
 from sandbox.clock import utcnow
 from sandbox.config import Settings
 from sandbox.db.pages import page_of
-from sandbox.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from sandbox.errors import AlreadyExists, Conflict, InvalidInput
 from sandbox.i18n import Text
-from sandbox.trials.access import load_trial, require_owner, require_role
+from sandbox.trials.access import load_in_trial, load_trial, require_owner, require_role
 from sandbox.trials.kinds import DeviceProtocol
 from sandbox.trials.models import Device
 from sandbox.trials.schemas import DeviceEnrol, FrigateIdentity, Vda5050Identity
@@ -163,11 +163,8 @@ def enrol_device(db: Session, actor: Actor, trial_id: uuid.UUID, data: DeviceEnr
 
 
 def get_device(db: Session, actor: Actor, trial_id: uuid.UUID, device_id: uuid.UUID) -> Device:
-    load_trial(db, actor, trial_id)
-    device = db.get(Device, device_id)
-    if device is None or device.trial_id != trial_id:
-        raise NotFound(Text(f"Không tìm thấy thiết bị {device_id}", f"Device {device_id} not found"))
-    return device
+    return load_in_trial(db, actor, trial_id, Device, device_id,
+                         Text(f"Không tìm thấy thiết bị {device_id}", f"Device {device_id} not found"))
 
 
 def list_devices(db: Session, actor: Actor, trial_id: uuid.UUID, limit: int, offset: int) -> tuple[list[Device], int]:

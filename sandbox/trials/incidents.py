@@ -18,9 +18,9 @@ from sandbox import audit
 from sandbox.auth.roles import Actor, Role
 from sandbox.clock import utcnow
 from sandbox.db.pages import page_of
-from sandbox.errors import Conflict, InvalidInput, NotFound
+from sandbox.errors import Conflict, InvalidInput
 from sandbox.i18n import Text
-from sandbox.trials.access import load_trial, require_role
+from sandbox.trials.access import load_in_trial, load_trial, require_role
 from sandbox.trials.incident_kinds import (
     SUSPENSION_REVIEW_SEVERITY,
     IncidentCategory,
@@ -139,11 +139,8 @@ def report(db: Session, actor: Actor, trial_id: uuid.UUID, *, category: Incident
 
 
 def _load(db: Session, actor: Actor, trial_id: uuid.UUID, incident_id: uuid.UUID) -> Incident:
-    load_trial(db, actor, trial_id)
-    incident = db.get(Incident, incident_id)
-    if incident is None or incident.trial_id != trial_id:
-        raise NotFound(Text(f"Không tìm thấy sự cố {incident_id}", f"Incident {incident_id} not found"))
-    return incident
+    return load_in_trial(db, actor, trial_id, Incident, incident_id,
+                         Text(f"Không tìm thấy sự cố {incident_id}", f"Incident {incident_id} not found"))
 
 
 def acknowledge(db: Session, actor: Actor, trial_id: uuid.UUID, incident_id: uuid.UUID, note: str | None) -> Incident:
