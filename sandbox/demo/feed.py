@@ -22,9 +22,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Point
 
-from devices.publisher import Publisher
+from devices.client import DeviceClient
 from sandbox.demo.seed import Fleet
-from sandbox.telemetry.contract import Channel, UavSample
+from sandbox.telemetry.contract import UavSample
 from sandbox.telemetry.rules.envelope import Envelope, build_envelope
 from sandbox.trials.geofence import to_shape
 from sandbox.trials.plan import Geofence
@@ -88,8 +88,8 @@ class DemoFeed:
         self.fleet = fleet
         self.envelope: Envelope = build_envelope(fleet.plan, "agri_uav")
         self.sortie = Sortie(fleet.plan.sites[0].geofence)
-        self.publishers = [Publisher(host, port, trial=fleet.trial, device=device, secret=secret, firmware="demo")
-                           for device, secret in fleet.devices]
+        self.publishers = [DeviceClient(host, port, trial=fleet.trial, device=device, secret=secret, firmware="demo",
+                                        batch_size=RATE_HZ) for device, secret in fleet.devices]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-feed", daemon=True)
 
@@ -105,13 +105,13 @@ class DemoFeed:
         for publisher in self.publishers:
             publisher.close()
 
-    def samples(self, index: int, publisher: Publisher, start: datetime,
+    def samples(self, index: int, publisher: DeviceClient, start: datetime,
                 flying_since: datetime | None) -> list[UavSample]:
         """One second of samples of drone ``index``, from ``start``."""
         out: list[UavSample] = []
         for step in range(RATE_HZ):
             moment = start + timedelta(seconds=step / RATE_HZ)
-            seq = publisher.next_seq(Channel.TELEMETRY)
+            seq = publisher.next_seq()
             if flying_since is None:  # on the ground at the start of the pattern, disarmed
                 lat, lon, heading = self.sortie.where(0.0)
                 out.append(UavSample(seq=seq, t=moment, lat=lat, lon=lon, height_agl_m=0.0, ground_speed_mps=0.0,
@@ -135,5 +135,6 @@ class DemoFeed:
             inside = self.envelope.inside_window(start)
             flying_since = (flying_since or start) if inside else None
             for index, publisher in enumerate(self.publishers):
-                publisher.telemetry(self.samples(index, publisher, start, flying_since))
+                for sample in self.samples(index, publisher, start, flying_since):
+                    publisher.add(sample)
             start += timedelta(seconds=1)

@@ -92,3 +92,12 @@ def test_the_device_side_imports_nothing_of_the_service_but_the_wire_contract() 
         ours = {name for name in names if name.split(".")[0] == "sandbox"}
         assert ours <= {"sandbox.telemetry.contract"}, (path, ours)
         assert not {name.split(".")[0] for name in names} & {"sqlalchemy", "litestar", "psycopg", "numpy"}, path
+
+
+def test_the_simulators_import_nothing_of_the_service_but_the_wire_contract() -> None:
+    """sims/ drives the system from outside, as devices would: the contract and devices/, nothing else of ours."""
+    for path in sorted((ROOT.parent / "sims").rglob("*.py")):
+        names = imports_of(path)
+        ours = {name for name in names if name.split(".")[0] == "sandbox"}
+        assert ours <= {"sandbox.telemetry.contract"}, (path, ours)
+        assert not {name.split(".")[0] for name in names} & {"sqlalchemy", "litestar", "psycopg"}, path

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from devices.publisher import Publisher
+from devices.client import DeviceClient
 from sandbox.demo.feed import HEIGHT_M, SPEED_MPS, SWATH_M, DemoFeed, Sortie
 from sandbox.demo.places import RICE_FIELDS_VI_TAN
 from sandbox.demo.plans import uav_plan
 from sandbox.demo.seed import Fleet
-from sandbox.telemetry.contract import Channel, validated
+from sandbox.telemetry.contract import validated
 from sandbox.telemetry.rules.checks import scan
 from sandbox.trials.plan import Polygon, content_from_document
 
@@ -35,7 +35,7 @@ def test_the_sortie_covers_the_field_one_swath_apart_and_stays_inside() -> None:
 
 def test_a_drone_flies_in_the_window_and_waits_disarmed_outside_it() -> None:
     feed = DemoFeed(Fleet("SB-2026-0001", "id", PLAN, [("d1", "s1"), ("d2", "s2")]), "127.0.0.1", 1)
-    publisher = Publisher("127.0.0.1", 1, trial="SB-2026-0001", device="d1", secret="s1")
+    publisher = DeviceClient("127.0.0.1", 1, trial="SB-2026-0001", device="d1", secret="s1")
     flying = feed.samples(1, publisher, MORNING + timedelta(minutes=5), flying_since=MORNING)
     assert [s.seq for s in flying] == list(range(10))
     assert all(s.armed and s.height_agl_m == HEIGHT_M and s.ground_speed_mps == SPEED_MPS for s in flying)
@@ -47,5 +47,5 @@ def test_a_drone_flies_in_the_window_and_waits_disarmed_outside_it() -> None:
     grounded = feed.samples(0, publisher, MORNING - timedelta(hours=3), flying_since=None)
     assert [s.seq for s in grounded] == list(range(10, 20))
     assert not any(s.armed for s in grounded) and {s.height_agl_m for s in grounded} == {0.0}
-    assert publisher.next_seq(Channel.TELEMETRY) == 20
+    assert publisher.next_seq() == 20
     assert last.t - first.t == timedelta(seconds=0.9)

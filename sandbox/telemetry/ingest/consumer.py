@@ -1,10 +1,11 @@
 """The MQTT consumer: paho-mqtt 2 on MQTT 5, a persistent session, QoS 1, ack after commit.
 
 paho's network thread hands every message to a queue. A writer thread takes batches from it —
-what is waiting, plus what arrives until the stream pauses for ``IDLE_GAP_S``, for at most
-``FLUSH_INTERVAL_S`` and ``MAX_BATCH_MESSAGES`` — runs them through the pipeline in one
-transaction and only then acknowledges them (paho's manual ack). Under load batches grow and
-commits amortise; when it is quiet a message waits only a few milliseconds. If the
+what is waiting, plus what arrives until the stream pauses for ``IDLE_GAP_S`` or the oldest
+message has waited ``FLUSH_INTERVAL_S``, at most ``MAX_BATCH_MESSAGES`` — runs them through the
+pipeline in one transaction and only then acknowledges them, all in one write (paho's manual
+ack, `IngestClient.ack_many`). Under load batches grow and commits amortise; when it is quiet a
+message waits only a few milliseconds. If the
 database is down the batch is retried, not acknowledged; the broker stops sending once
 ``RECEIVE_MAXIMUM`` messages await their acknowledgement, which bounds memory.
 
@@ -39,6 +40,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from sandbox.clock import utcnow
 from sandbox.config import Settings
+from sandbox.telemetry.ingest.client import IngestClient
 from sandbox.telemetry.ingest.messages import Received
 from sandbox.telemetry.ingest.pipeline import Pipeline
 from sandbox.telemetry.rules.silence import CHECK_EVERY, check_silence
@@ -61,6 +63,7 @@ RETRY_BACKOFF_S = (0.5, 1, 2, 5)  # waits between attempts when the database ref
 class _Delivery:
     message: Received
     connection: int  # which connection it came on: an ack is only valid on that one
+    arrived: float  # time.monotonic() when paho handed it over
 
 
 class Consumer:
@@ -71,11 +74,11 @@ class Consumer:
         self.filters = [f"$share/{group}/{f}" if group else f for f in INGEST_FILTERS]
         self._queue: queue.Queue[_Delivery] = queue.Queue()
         self._connection = 0
-        self._connected = threading.Event()
+        self._connected, self._disconnected = threading.Event(), threading.Event()
         self._stop = threading.Event()
         self._silence_checked = datetime.min.replace(tzinfo=UTC)
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.ingester_id,
-                                  protocol=mqtt.MQTTv5, manual_ack=True)
+        self.client = IngestClient(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.ingester_id,
+                                   protocol=mqtt.MQTTv5, manual_ack=True)
         self.client.username_pw_set(settings.mqtt_username, settings.mqtt_password or None)
         self.client.reconnect_delay_set(min_delay=1, max_delay=10)
         self.client.on_connect = self._on_connect
@@ -104,6 +107,7 @@ class Consumer:
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self._connected.clear()
+        self._disconnected.set()
         self._connection += 1  # acknowledgements of the old connection must not be sent on the next
         if not self._stop.is_set():
             log.warning("ingester disconnected from the broker (%s); reconnecting", reason)
@@ -111,7 +115,7 @@ class Consumer:
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         content_type = getattr(message.properties, "ContentType", None) if message.properties else None
         received = Received(message.topic, bytes(message.payload), utcnow(), content_type, message.mid, message.qos)
-        self._queue.put(_Delivery(received, self._connection))
+        self._queue.put(_Delivery(received, self._connection, time.monotonic()))
 
     # ------------------------------------------------------------ the writer thread
 
@@ -120,7 +124,11 @@ class Consumer:
             first = self._queue.get(timeout=FLUSH_INTERVAL_S)
         except queue.Empty:
             return []
-        batch, deadline = [first], time.monotonic() + FLUSH_INTERVAL_S
+        # The wait is counted from the oldest message's arrival: a backlog that built up while the
+        # last batch was being written goes out at once, so a message waits at most
+        # FLUSH_INTERVAL_S for its batch. (Counting from now instead — a full interval more when
+        # behind — measured no faster and let the p99 lag at half load grow past 300 ms.)
+        batch, deadline = [first], first.arrived + FLUSH_INTERVAL_S
         size = len(first.message.payload)
         while len(batch) < MAX_BATCH_MESSAGES and size < MAX_BATCH_BYTES:
             try:
@@ -158,9 +166,8 @@ class Consumer:
                 attempt += 1
                 if self._stop.wait(wait):
                     return  # shutting down: unacknowledged, the broker will deliver them again
-        for delivery in batch:
-            if delivery.connection == self._connection and delivery.message.qos > 0:
-                self.client.ack(delivery.message.mid, delivery.message.qos)
+        connection = self._connection
+        self.client.ack_many(d.message.mid for d in batch if d.connection == connection and d.message.qos == 1)
 
     def _watch_silence(self) -> None:
         now = utcnow()
@@ -210,5 +217,7 @@ class Consumer:
         """Stop taking messages, write what was received, acknowledge it, disconnect."""
         self._stop.set()
         self._thread.join(timeout=30)
-        self.client.disconnect()
+        self._disconnected.clear()
+        if self.client.disconnect() == mqtt.MQTT_ERR_SUCCESS:
+            self._disconnected.wait(5)  # paho writes what is queued, the last acknowledgements too, then DISCONNECT
         self.client.loop_stop()

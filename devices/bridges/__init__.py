@@ -1,0 +1,1 @@
+"""Bridges from device formats that do not speak MQTT onto the wire contract."""
