@@ -129,21 +129,28 @@ def _flight(path: Path, at: str | None) -> list[UavSample]:
     return samples
 
 
-def _run(args: argparse.Namespace, client: DeviceClient) -> None:
+def _read(args: argparse.Namespace) -> tuple[Channel, list[Any], bool]:
+    """(channel, items, whether this device numbers them): read and checked before any connection."""
     if args.command == "send":
-        text = sys.stdin.read() if args.json == "-" else args.json
-        raw = _json_object(text, "the sample")
+        raw = _json_object(sys.stdin.read() if args.json == "-" else args.json, "the sample")
         channel = Channel.EVENT if args.event else Channel.TELEMETRY
+        numbered = "seq" not in raw
         raw.setdefault("t", datetime.now(UTC).isoformat())
-        raw.setdefault("seq", client.next_seq(channel))
-        item = _item(raw, args.kind, channel, "the sample")
-        if args.event:
+        raw.setdefault("seq", 0)  # a stand-in until the device's counter gives the real one
+        return channel, [_item(raw, args.kind, channel, "the sample")], numbered
+    items = _read_lines(args.file, args.kind) if args.command == "replay" else _flight(args.file, args.at)
+    return Channel.TELEMETRY, items, not (args.command == "replay" and args.keep_time)
+
+
+def _send(args: argparse.Namespace, client: DeviceClient, channel: Channel, items: list[Any], numbered: bool) -> None:
+    if args.command == "send":
+        item = msgspec.structs.replace(items[0], seq=client.next_seq(channel)) if numbered else items[0]
+        if channel is Channel.EVENT:
             client.event(item)
         else:
             client.add(item)
         return
-    items = _read_lines(args.file, args.kind) if args.command == "replay" else _flight(args.file, args.at)
-    if args.command == "replay" and args.keep_time:
+    if not numbered:  # --keep-time: the recording as it was
         for item in _paced(items, args.speed):
             client.add(item)
         return
@@ -161,6 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.secret:
         print("sandbox-device: the device's secret is needed (--secret or SANDBOX_DEVICE_SECRET)", file=sys.stderr)
         return BAD_INPUT
+    try:
+        channel, items, numbered = _read(args)
+    except BadInput as exc:
+        print(f"sandbox-device: {exc}", file=sys.stderr)
+        return BAD_INPUT
     client = DeviceClient(args.host, args.port, trial=args.trial, device=args.device, secret=args.secret,
                           outbox=args.outbox or Path(f"{args.device}.outbox"), encoding=args.encoding,
                           batch_size=10, batch_delay_s=1.0)
@@ -169,12 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DeviceRefused as exc:
         print(f"sandbox-device: {exc}", file=sys.stderr)
         return REFUSED
-    try:
-        _run(args, client)
-    except BadInput as exc:
-        client.close(args.timeout)
-        print(f"sandbox-device: {exc}", file=sys.stderr)
-        return BAD_INPUT
+    _send(args, client, channel, items, numbered)
     if not client.close(args.timeout):
         print(f"sandbox-device: not everything reached the broker in {args.timeout:.0f} s; "
               f"it is kept in {client.outbox.path} and goes out with the next run", file=sys.stderr)

@@ -132,13 +132,6 @@ class DeviceClient:
             self.outbox.put(Channel.EVENT.value, encode(Events(events=list(events)), self.encoding))
             self._wake.notify_all()
 
-    def send_raw(self, channel: Channel, payload: bytes) -> None:
-        """Queue bytes exactly as given (replaying a recording, or a simulator's deliberately broken payload)."""
-        with self._lock:
-            self._flush_locked()
-            self.outbox.put(channel.value, payload)
-            self._wake.notify_all()
-
     @property
     def waiting(self) -> int:
         """Messages not yet acknowledged by the broker (on disk or in flight), plus an unfinished batch."""
@@ -162,15 +155,16 @@ class DeviceClient:
             for message in pending:
                 self._publish(Channel(message.channel), message.payload, message.id)
 
-    def _publish(self, channel: Channel, payload: bytes, message_id: int) -> None:
+    def _publish(self, channel: Channel, payload: bytes, message_id: int) -> mqtt.MQTTMessageInfo:
         info = self.client.publish(topic(self.trial, self.device, channel), payload, qos=1,
                                    properties=self._properties)
         with self._flight:
             reason = self._early.pop(info.mid, None)
             if reason is None:
                 self._in_flight[info.mid] = message_id
-                return
+                return info
         self._settle(message_id, reason)
+        return info
 
     def _settle(self, message_id: int, reason: Any) -> None:
         if message_id:
@@ -262,12 +256,12 @@ class DeviceClient:
 
     def close(self, timeout_s: float = 10.0) -> bool:
         """Deliver what is waiting (up to ``timeout_s``), say goodbye, disconnect. True if nothing was left."""
-        delivered = self.wait_delivered(timeout_s) if self.connected else (self.flush() or False)
+        self.flush()
+        delivered = self.wait_delivered(timeout_s) if self.connected else not self.outbox.waiting()
         if self.connected:
-            self._publish(Channel.STATUS, self._status(online=False, graceful=True), 0)
-            deadline = time.monotonic() + min(timeout_s, 5.0)
-            while self._in_flight and time.monotonic() < deadline:
-                time.sleep(0.01)
+            goodbye = self._publish(Channel.STATUS, self._status(online=False, graceful=True), 0)
+            if goodbye.rc == mqtt.MQTT_ERR_SUCCESS:
+                goodbye.wait_for_publish(min(timeout_s, 5.0))
         self.stop()
         self.outbox.close()
         return delivered

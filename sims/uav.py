@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 import shapely
@@ -111,7 +110,6 @@ class _State:
     along: float = 0.0  # metres already sprayed of that row
     cross: float = 0.0  # wind-driven cross-track offset, m
     gust: float = 0.0
-    events: list[Any] = field(default_factory=list)
 
 
 class UavSim:

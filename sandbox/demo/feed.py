@@ -17,9 +17,6 @@ import math
 import threading
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
-import shapely
-from pyproj import Transformer
 from shapely.geometry import LineString, Point
 
 from devices.client import DeviceClient
@@ -28,6 +25,7 @@ from sandbox.telemetry.contract import UavSample
 from sandbox.telemetry.rules.envelope import Envelope, build_envelope
 from sandbox.trials.geofence import to_shape
 from sandbox.trials.plan import Geofence
+from sims.uav import Lawnmower
 
 __all__ = ["DemoFeed", "Sortie"]
 
@@ -44,26 +42,10 @@ class Sortie:
     """A lawnmower pattern over a field polygon, and where a drone flying it is after a given time."""
 
     def __init__(self, field: Geofence, swath_m: float = SWATH_M, margin_m: float = 3.0) -> None:
-        self._to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32648", always_xy=True)
-        self._to_wgs84 = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
-        area = shapely.transform(to_shape(field), lambda xy: self._project(xy, self._to_utm)).buffer(-margin_m)
-        west, south, east, north = area.bounds
-        corners: list[tuple[float, float]] = []
-        row, y = 0, south + swath_m / 2
-        while y < north:
-            cut = area.intersection(LineString([(west - 1, y), (east + 1, y)]))
-            if not cut.is_empty:
-                piece = max(getattr(cut, "geoms", [cut]), key=lambda g: g.length)
-                coords = list(piece.coords)
-                corners += reversed(coords) if row % 2 else coords
-                row += 1
-            y += swath_m
+        self.pattern = Lawnmower(list(to_shape(field).exterior.coords), swath_m, margin_m)
+        corners = [corner for row in self.pattern.rows for corner in row]
         self.path = LineString([*corners, corners[0]])  # and back to where the pattern starts
-        self.rows = row
-
-    @staticmethod
-    def _project(xy: np.ndarray, transformer: Transformer) -> np.ndarray:
-        return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        self.rows = len(self.pattern.rows)
 
     @property
     def seconds(self) -> float:
@@ -77,7 +59,7 @@ class Sortie:
         if ahead.equals(here):
             ahead = self.path.interpolate(0.0)
         heading = math.degrees(math.atan2(ahead.x - here.x, ahead.y - here.y)) % 360
-        lon, lat = self._to_wgs84.transform(here.x, here.y)
+        lat, lon = self.pattern.wgs84(here.x, here.y)
         return lat, lon, heading
 
 

@@ -5,9 +5,9 @@ what is waiting, plus what arrives until the stream pauses for ``IDLE_GAP_S`` or
 message has waited ``FLUSH_INTERVAL_S``, at most ``MAX_BATCH_MESSAGES`` — runs them through the
 pipeline in one transaction and only then acknowledges them, all in one write (paho's manual
 ack, `IngestClient.ack_many`). Under load batches grow and commits amortise; when it is quiet a
-message waits only a few milliseconds. If the
-database is down the batch is retried, not acknowledged; the broker stops sending once
-``RECEIVE_MAXIMUM`` messages await their acknowledgement, which bounds memory.
+message waits only a few milliseconds. If the database is down the batch is retried, not
+acknowledged; the broker stops sending once ``RECEIVE_MAXIMUM`` messages await their
+acknowledgement, which bounds memory.
 
 A connection that drops while a batch is being written makes its acknowledgements meaningless
 (message ids belong to a connection); they are skipped, the broker delivers the messages again,
@@ -126,8 +126,8 @@ class Consumer:
             return []
         # The wait is counted from the oldest message's arrival: a backlog that built up while the
         # last batch was being written goes out at once, so a message waits at most
-        # FLUSH_INTERVAL_S for its batch. (Counting from now instead — a full interval more when
-        # behind — measured no faster and let the p99 lag at half load grow past 300 ms.)
+        # FLUSH_INTERVAL_S for its batch. (Counting from when the writer takes the first message
+        # let the p99 lag at half load reach 288 ms; see BENCHMARKS.md.)
         batch, deadline = [first], first.arrived + FLUSH_INTERVAL_S
         size = len(first.message.payload)
         while len(batch) < MAX_BATCH_MESSAGES and size < MAX_BATCH_BYTES:

@@ -56,7 +56,9 @@ def test_bad_input_is_refused_with_a_reason_and_nothing_is_queued(field: Field, 
     assert "lat" in capsys.readouterr().err
     assert main([*args, "mavlink", str(tmp_path / "missing.bin")]) == 2
     assert "there is no file" in capsys.readouterr().err
-    assert main([*device_args(field, mosquitto, tmp_path, secret="guessed"), "send", "{}"]) == 3
+    assert not (tmp_path / "drone.outbox").exists()  # checked before anything was opened or connected
+    sample = msgspec.json.encode(uav(0, in_window_now(), at=INSIDE)).decode()
+    assert main([*device_args(field, mosquitto, tmp_path, secret="guessed"), "send", sample]) == 3
     assert "could not connect" in capsys.readouterr().err
     assert rows(settings, UAV_SAMPLES) == 0
 
