@@ -18,7 +18,7 @@ __all__ = ["SAMPLE_SPACING_S", "Connection", "Job", "publisher"]
 
 BURST = 200  # packets written per pass of the send loop, each device's share in one write
 TICK_S = 0.001  # the pause when ahead of the offered rate or waiting for acknowledgements
-SAMPLE_SPACING_S = 0.01  # samples of one device 10 ms apart, starting two days ago: always inside the accepted window
+SAMPLE_SPACING_S = 0.01  # samples of one device 10 ms apart, from a recent morning: always inside the accepted window
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ to this caller (another organisation's, or a draft nobody outside its organisati
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -107,12 +108,13 @@ def _registration(ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _staff_user(ctx: dict[str, Any]) -> dict[str, Any]:
-    return {"email": f"e{id(ctx)}@skhcn.test", "full_name": "B", "password": PASSWORD, "role": "evaluator"}
+def _staff_user(_ctx: dict[str, Any]) -> dict[str, Any]:
+    # A fresh address per call: id(ctx) was reused once a context was freed, and the second caller got 409.
+    return {"email": f"e{uuid.uuid4().hex}@skhcn.test", "full_name": "B", "password": PASSWORD, "role": "evaluator"}
 
 
-def _member(ctx: dict[str, Any]) -> dict[str, Any]:
-    return {"email": f"m{id(ctx)}@startup.test", "full_name": "C", "password": PASSWORD}
+def _member(_ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"email": f"m{uuid.uuid4().hex}@startup.test", "full_name": "C", "password": PASSWORD}
 
 
 T = "/trials/{trial}"

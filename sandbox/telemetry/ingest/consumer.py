@@ -50,7 +50,7 @@ __all__ = ["Consumer"]
 
 log = logging.getLogger("sandbox.telemetry")
 
-FLUSH_INTERVAL_S = 0.05  # bounds ingest lag: a message waits at most this long for its batch
+FLUSH_INTERVAL_S = 0.025  # bounds ingest lag: a message waits at most this long for its batch
 IDLE_GAP_S = 0.005  # a pause this long in the stream closes the batch early
 MAX_BATCH_MESSAGES = 5_000  # bounds a transaction's size and a retry's cost…
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # …also for messages of many samples each

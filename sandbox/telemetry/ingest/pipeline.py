@@ -33,6 +33,8 @@ from sandbox.telemetry.store.writer import insert_new
 
 __all__ = ["BatchResult", "Pipeline"]
 
+Part = tuple[KnownDevice, list[Any]]  # one message's items, beside its rows
+
 log = logging.getLogger("sandbox.telemetry")
 LOGGED_PAYLOAD_BYTES = 200  # enough to recognise a message in the log, not enough to flood it
 
@@ -47,6 +49,22 @@ class BatchResult:
     duplicates: int = 0
     rules: RuleOutcome = field(default_factory=RuleOutcome)
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+def _only(parts: list[Part], positions: list[int]) -> list[Part]:
+    """The items at ``positions`` (ascending) of the rows the parts were turned into, part by part."""
+    kept: list[Part] = []
+    wanted, start = iter(positions), 0
+    position = next(wanted, None)
+    for device, items in parts:
+        end, mine = start + len(items), []
+        while position is not None and position < end:
+            mine.append(items[position - start])
+            position = next(wanted, None)
+        if mine:
+            kept.append((device, mine))
+        start = end
+    return kept
 
 
 class Pipeline:
@@ -64,7 +82,7 @@ class Pipeline:
         self.registry.keep_fresh()
         result = BatchResult(messages=len(messages))
         rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        items: dict[str, list[tuple[KnownDevice, Any]]] = defaultdict(list)  # beside ``rows``, position for position
+        parts: dict[str, list[Part]] = defaultdict(list)  # beside ``rows``: whose items they are, message by message
         days: set[Any] = set()
         heard: dict[Any, tuple[KnownDevice, datetime]] = {}  # by device id: the newest sample time heard
         dead: list[dict[str, Any]] = []
@@ -80,7 +98,7 @@ class Pipeline:
                 continue
             table, message_rows = rows_of(outcome.items, outcome.device, message.received_at)
             rows[table.name].extend(message_rows)
-            items[table.name].extend((outcome.device, item) for item in outcome.items)
+            parts[table.name].append((outcome.device, outcome.items))
             times = [item.t for item in outcome.items]
             first, last = min(times), max(times)
             days.update(first.date() + timedelta(days=n) for n in range((last.date() - first.date()).days + 1))
@@ -91,10 +109,11 @@ class Pipeline:
         self.partitions.ensure(days)
         with self.sessions.begin() as db:
             connection = db.connection()
-            fresh: list[tuple[KnownDevice, Any]] = []
+            fresh: list[Part] = []
             for name, table_rows in rows.items():
-                fresh.extend(items[name][position] for position in insert_new(connection, SERIES[name], table_rows))
-            result.stored = len(fresh)
+                stored = insert_new(connection, SERIES[name], table_rows)
+                fresh.extend(parts[name] if len(stored) == len(table_rows) else _only(parts[name], stored))
+                result.stored += len(stored)
             result.duplicates = result.items - result.stored
             if dead:
                 connection.execute(insert(DeadLetter), dead)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -125,13 +126,12 @@ def _battery_low(items: Sequence[Any], low: np.ndarray, battery: np.ndarray, sev
         items, i, battery_pct=float(battery[i]), excess=float(shortfall[i])))
 
 
+_UAV_READINGS = attrgetter("armed", "lat", "lon", "height_agl_m", "ground_speed_mps", "battery_pct")
+
+
 def _uav(envelope: Envelope, items: Sequence[UavSample], epoch_s: np.ndarray) -> dict[C, list[Run]]:
-    armed = np.fromiter((s.armed for s in items), bool, len(items))
-    lat = np.fromiter((s.lat for s in items), float, len(items))
-    lon = np.fromiter((s.lon for s in items), float, len(items))
-    height = np.fromiter((s.height_agl_m for s in items), float, len(items))
-    speed = np.fromiter((s.ground_speed_mps for s in items), float, len(items))
-    battery = np.fromiter((s.battery_pct for s in items), float, len(items))
+    columns = np.array(list(map(_UAV_READINGS, items)), dtype=float).reshape(len(items), 6).T  # one pass, in C
+    armed, lat, lon, height, speed, battery = columns[0].astype(bool), *columns[1:]
     runs: dict[C, list[Run]] = {}
     outside = armed & _outside_area(envelope, lon, lat)
     if outside.any():

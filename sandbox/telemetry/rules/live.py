@@ -93,12 +93,13 @@ def _judge_samples(episodes: _Episodes, device: KnownDevice, samples: list[Any],
             episodes.close(device, category, samples[position].t)
 
 
-def apply_rules(db: Session, registry: Registry, fresh: list[tuple[KnownDevice, Any]]) -> RuleOutcome:
+def apply_rules(db: Session, registry: Registry, fresh: Iterable[tuple[KnownDevice, list[Any]]]) -> RuleOutcome:
+    """Judge the newly stored items, given message by message as (device, its items)."""
     outcome = RuleOutcome()
     by_device: dict[uuid.UUID, list[Any]] = defaultdict(list)
     devices: dict[uuid.UUID, KnownDevice] = {}
-    for device, item in fresh:
-        by_device[device.id].append(item)
+    for device, items in fresh:
+        by_device[device.id].extend(items)
         devices[device.id] = device
     if not by_device:
         return outcome

@@ -31,9 +31,9 @@ from sqlalchemy import (
 
 from sandbox.telemetry.store.tables import Instant
 
-__all__ = ["Row", "insert_new"]
+__all__ = ["Row", "insert_new", "row_columns"]
 
-Row = tuple[Any, ...]  # in the table's column order
+Row = tuple[Any, ...]  # in ``row_columns(table)`` order
 SQLITE_LOOKUP_CHUNK = 300  # keys per lookup query; SQLite allows 32,766 bound parameters
 
 
@@ -46,8 +46,22 @@ def _pg_type(column_type: Any) -> str:
     raise TypeError(f"no COPY type for {column_type!r}")
 
 
+_ROW_COLUMNS: dict[str, list[str]] = {}
+_WHOSE_AND_WHEN = frozenset({"seq", "time", "device_id", "trial_id", "received_at"})
+
+
+def row_columns(table: Table) -> list[str]:
+    """The order of a row's values: the sample's own (``seq``, ``time``, then what it measured, as in
+    the table), then whose it is and when it was received. It is the order of a contract Struct's
+    fields, so a row is a Struct's values with three more after them, put together in C."""
+    if table.name not in _ROW_COLUMNS:
+        measured = [column.name for column in table.columns if column.name not in _WHOSE_AND_WHEN]
+        _ROW_COLUMNS[table.name] = ["seq", "time", *measured, "device_id", "trial_id", "received_at"]
+    return _ROW_COLUMNS[table.name]
+
+
 def _key_positions(table: Table) -> tuple[int, int, int]:
-    names = [column.name for column in table.columns]
+    names = row_columns(table)
     return names.index("device_id"), names.index("time"), names.index("seq")
 
 
@@ -75,9 +89,9 @@ def _first_positions(table: Table, rows: Sequence[Row], keys: set[tuple[Any, Any
 
 
 def _copy(cursor: Any, target: str, table: Table, rows: Sequence[Row]) -> None:
-    columns = ", ".join(column.name for column in table.columns)
-    with cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types([_pg_type(column.type) for column in table.columns])
+    names = row_columns(table)
+    with cursor.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([_pg_type(table.c[name].type) for name in names])
         for row in rows:
             copy.write_row(row)
 
@@ -94,7 +108,7 @@ def _insert_postgresql(connection: Connection, table: Table, rows: Sequence[Row]
             cursor.execute("RELEASE SAVEPOINT sandbox_insert_new")
             return list(range(len(rows)))
         # Some were stored already (a redelivery, a replay): stage them, move the new ones, learn which.
-        columns = ", ".join(column.name for column in table.columns)
+        columns = ", ".join(row_columns(table))
         stage = f"stage_{table.name}"
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
@@ -118,6 +132,6 @@ def _insert_sqlite(connection: Connection, table: Table, rows: Sequence[Row]) ->
         existing.update((row.device_id, row.time, row.seq) for row in found)
     positions = _first_positions(table, rows, set(keys) - existing)
     if positions:
-        names = [column.name for column in table.columns]
+        names = row_columns(table)
         connection.execute(insert(table), [dict(zip(names, rows[p], strict=True)) for p in positions])
     return positions

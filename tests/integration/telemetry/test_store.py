@@ -18,8 +18,8 @@ T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 
 def uav_row(device: uuid.UUID, trial: uuid.UUID, seq: int, t: datetime) -> tuple:
-    return (device, trial, t, seq, t + timedelta(milliseconds=50), 9.78, 105.47, 20.0, 5.0, 90.0, 80.0, "AUTO", True,
-            True, 1.5, 10.0, 5.0, 3, 12)
+    return (seq, t, 9.78, 105.47, 20.0, 5.0, 90.0, 80.0, "AUTO", True, True, 1.5, 10.0, 5.0, 3, 12,
+            device, trial, t + timedelta(milliseconds=50))
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_rows_are_stored_once_and_the_new_ones_are_reported(engine) -> None:
     with engine.begin() as connection:
         given = rows[40:] + rows[40:50]  # overlaps what is stored, and repeats itself
         fresh = insert_new(connection, UAV_SAMPLES, given)
-    assert [given[position][3] for position in fresh] == list(range(60, 100))
+    assert [given[position][0] for position in fresh] == list(range(60, 100))
     assert count(engine) == 100
     with engine.connect() as connection:
         stored = connection.execute(select(UAV_SAMPLES).where(UAV_SAMPLES.c.seq == 42)).one()
