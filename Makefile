@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export SANDBOX_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test bench serve lint services clean
+.PHONY: demo test bench serve lint services clean test-timescaledb
 
 demo: $(VENV)/.installed
 	$(BIN)/sandbox demo
@@ -23,7 +23,18 @@ bench: $(VENV)/.installed services
 	$(BIN)/python -m bench.ingest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check sandbox devices bench tests
+	$(BIN)/ruff check sandbox devices sims bench tests
+
+# The TimescaleDB layout against the image docker-compose.yml deploys (needs a Docker engine; not in CI,
+# where TimescaleDB cannot be installed): hypertables, policies, exactly-once writes, series.
+TSDB_IMAGE := timescale/timescaledb:2.17.2-pg16
+test-timescaledb: $(VENV)/.installed
+	docker run -d --rm --name sandbox-tsdb-test -e POSTGRES_PASSWORD=sandbox -p 127.0.0.1:55432:5432 $(TSDB_IMAGE)
+	@for i in $$(seq 60); do docker exec sandbox-tsdb-test pg_isready -h 127.0.0.1 -U postgres -q && break; sleep 1; done
+	SANDBOX_TEST_POSTGRES_URL=postgresql://postgres:sandbox@127.0.0.1:55432/postgres \
+		$(BIN)/pytest -q -p no:cacheprovider tests/integration/telemetry/test_timescaledb.py \
+		|| { docker stop sandbox-tsdb-test; exit 1; }
+	docker stop sandbox-tsdb-test
 
 # apt-get as root, or a message saying what to install.
 define apt_install
