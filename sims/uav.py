@@ -40,7 +40,7 @@ class UavSpec:
     """A 40-litre spraying drone (the class of DJI Agras T40 or XAG P100), as flown for rice."""
 
     spray_speed_mps: float = 6.0
-    transit_speed_mps: float = 8.0
+    transit_speed_mps: float = 6.5  # under the 7 m/s that plans over rice fields allow
     height_m: float = 3.0  # above the crop canopy
     climb_mps: float = 2.0
     descent_mps: float = 1.5
