@@ -68,7 +68,8 @@ def test_each_uav_fault_raises_its_incident_once(field: Field) -> None:
     assert details[0].startswith("GPS lost") and details[1].startswith("battery failsafe")
 
 
-def test_a_robot_collision_raises_a_collision_and_an_emergency_stop(field: Field) -> None:
+def test_a_robot_collision_reports_a_collision_and_an_emergency_stop_and_stands_still() -> None:
+    """On the stream (the incidents these events raise are the live rules' tests' business)."""
     start = in_window_now()
     quiet = AmrSpec(obstacles_per_km=0.0, estops_per_100km=0.0, missions_per_hour=12.0)
     work = AmrSim(seed=3, spec=quiet).work(start, start + timedelta(minutes=20))
