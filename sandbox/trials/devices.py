@@ -96,7 +96,10 @@ def device_snapshot(device: Device) -> dict[str, object]:
 
 
 def _new_secret(settings: Settings) -> tuple[str, str]:
-    secret = secrets.token_urlsafe(SECRET_BYTES)
+    # Never starting with "-": one URL-safe secret in 64 did, and command-line tools (`mosquitto_pub -P`,
+    # `sandbox-device --secret`) then take the password for an option.
+    while (secret := secrets.token_urlsafe(SECRET_BYTES)).startswith("-"):
+        pass
     return secret, hash_secret(secret, settings.password_hashing)
 
 
