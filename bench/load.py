@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 __all__ = ["SAMPLE_SPACING_S", "Connection", "Job", "publisher"]
 
@@ -32,6 +33,16 @@ class Job:
     first_time: float  # sample time of the first sample (epoch seconds)
 
 
+def sample(seq: int, first_time: float) -> Any:
+    """A device's ``seq``-th sample of a steady spraying run inside the demo field, ``SAMPLE_SPACING_S`` apart."""
+    from sandbox.telemetry import contract
+
+    return contract.UavSample(seq=seq, t=datetime.fromtimestamp(first_time + seq * SAMPLE_SPACING_S, UTC),
+                              lat=9.7805, lon=105.467, height_agl_m=20.0, ground_speed_mps=5.0, heading_deg=90.0,
+                              battery_pct=80.0, flight_mode="AUTO", armed=True, spraying=True, flow_rate_lpm=2.0,
+                              tank_level_l=10.0, swath_width_m=5.0, satellites=14)
+
+
 def _payloads(job: Job, count: int) -> list[tuple[int, bytes]]:
     """Every message this publisher will send, encoded before the clock starts (device index, payload)."""
     from sandbox.telemetry import contract
@@ -44,11 +55,7 @@ def _payloads(job: Job, count: int) -> list[tuple[int, bytes]]:
         for _ in range(job.samples_per_message):
             seq = seqs[index]
             seqs[index] += 1
-            moment = datetime.fromtimestamp(job.first_time + seq * SAMPLE_SPACING_S, UTC)
-            samples.append(contract.UavSample(seq=seq, t=moment, lat=9.7805, lon=105.467, height_agl_m=20.0,
-                                              ground_speed_mps=5.0, heading_deg=90.0, battery_pct=80.0,
-                                              flight_mode="AUTO", armed=True, spraying=True, flow_rate_lpm=2.0,
-                                              tank_level_l=10.0, swath_width_m=5.0, satellites=14))
+            samples.append(sample(seq, job.first_time))
         out.append((index, contract.encode(contract.Telemetry(samples=samples), "msgpack")))
     return out
 

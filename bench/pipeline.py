@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.ingest import build_rig, inside_operating_window
-from bench.load import SAMPLE_SPACING_S
+from bench.load import sample
 
 console = Console()
 
@@ -49,15 +49,8 @@ def main() -> None:
             messages = []
             for number in range(100):
                 device = rig.devices[number % len(rig.devices)][0]
-                samples = []
-                for _ in range(100):
-                    seq = seqs[device]
-                    seqs[device] += 1
-                    samples.append(contract.UavSample(
-                        seq=seq, t=datetime.fromtimestamp(first + seq * SAMPLE_SPACING_S, UTC), lat=9.7805,
-                        lon=105.467, height_agl_m=20.0, ground_speed_mps=5.0, heading_deg=90.0, battery_pct=80.0,
-                        flight_mode="AUTO", armed=True, spraying=True, flow_rate_lpm=2.0, tank_level_l=10.0,
-                        swath_width_m=5.0, satellites=14))
+                samples = [sample(seq, first) for seq in range(seqs[device], seqs[device] + 100)]
+                seqs[device] += 100
                 payload = contract.encode(contract.Telemetry(samples=samples), "msgpack")
                 messages.append(Received(contract.topic(rig.trial, device, "telemetry"), payload, datetime.now(UTC)))
             return messages

@@ -23,6 +23,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -43,8 +45,9 @@ class CampusRoutes:
     depot: str
     destinations: tuple[str, ...]
 
-    def route(self, start: str, end: str) -> list[tuple[float, float]]:
-        """The shortest route's corners from ``start`` to ``end``."""
+    @cached_property
+    def _shortest(self) -> tuple[list[str], Any]:
+        """Every place's shortest-path predecessors to every other, worked out once per network."""
         names = list(self.places)
         index = {name: n for n, name in enumerate(names)}
         rows, cols, lengths = [], [], []
@@ -54,11 +57,17 @@ class CampusRoutes:
             cols += [index[b], index[a]]
             lengths += [length, length]
         graph = csr_matrix((lengths, (rows, cols)), shape=(len(names), len(names)))
-        _, predecessors = dijkstra(graph, indices=index[start], return_predecessors=True)
-        corners, at = [], index[end]
-        while at != index[start]:
+        _, predecessors = dijkstra(graph, return_predecessors=True)
+        return names, predecessors
+
+    def route(self, start: str, end: str) -> list[tuple[float, float]]:
+        """The shortest route's corners from ``start`` to ``end``."""
+        names, predecessors = self._shortest
+        first, at = names.index(start), names.index(end)
+        corners = []
+        while at != first:
             corners.append(self.places[names[at]])
-            at = int(predecessors[at])
+            at = int(predecessors[first, at])
             if at < 0:
                 raise ValueError(f"no path from {start} to {end}")
         return [self.places[start], *reversed(corners)]
@@ -164,11 +173,11 @@ class AmrSim:
 
     # ------------------------------------------------------------ reporting
 
-    def _event(self, kind: str, **values: object) -> AmrEvent:
+    def _event(self, kind: str, *, mission_id: str | None = None, **values: Any) -> AmrEvent:
+        """An event now, about ``mission_id`` or else the mission the robot is on."""
         r = self.robot
-        mission = r.mission.id if r.mission else None
-        return AmrEvent(seq=self._next("event"), t=r.t, type=kind, mission_id=values.pop("mission_id", mission),  # type: ignore[arg-type]
-                        **values)  # type: ignore[arg-type]
+        mission_id = mission_id or (r.mission.id if r.mission else None)
+        return AmrEvent(seq=self._next("event"), t=r.t, type=kind, mission_id=mission_id, **values)  # type: ignore[arg-type]
 
     def _sample(self) -> AmrSample:
         r, spec = self.robot, self.spec
@@ -251,6 +260,7 @@ class AmrSim:
                 r.x += (tx - r.x) * moved / remaining
                 r.y += (ty - r.y) * moved / remaining
             r.odometer += moved
+            r.battery = max(0.0, r.battery - 100.0 * moved / (self.spec.range_km * 1000.0))
             if r.mission:
                 r.mission.distance_m += moved
             self._next_hazard_m -= moved
@@ -279,12 +289,10 @@ class AmrSim:
             r.speed = min(target, r.speed + spec.accel_mps2 * dt) if target >= r.speed else max(target, r.speed - brake)
             step = min(left, max(r.speed * dt, 0.01))  # creep the last centimetres
             self._advance(step)
-            r.battery = max(0.0, r.battery - 100.0 * step / (spec.range_km * 1000.0))
             if not r.path:
                 r.speed = 0.0  # arrived, standing
             self._tick(dt)
             yield self._sample()
-        r.speed = 0.0
 
     # ------------------------------------------------------------ a window's work
 

@@ -101,6 +101,10 @@ class Outage:
     end: datetime
 
 
+# What happens at an instant of `watch`, in the order it is handled when several share one.
+_OUTAGE, _CROSSING, _STATUS = 0, 1, 2
+
+
 def local_hour(moment: datetime) -> int:
     return (moment.astimezone(UTC) + LOCAL_OFFSET).hour
 
@@ -164,12 +168,12 @@ class CameraSim:
         return CameraDetection(seq=self._next("detection"), t=moment, label=label, score=round(score, 3),
                                box=self._box(label), zone=zone, track_id=track, violation=violation)
 
-    def _status(self, moment: datetime, online: bool = True) -> CameraStatus:
+    def _status(self, moment: datetime) -> CameraStatus:
         spec = self.spec
         hour = local_hour(moment) + moment.minute / 60.0
         heat = 38.0 + 8.0 * math.sin((hour - 9.0) / 24.0 * 2 * math.pi)  # hottest mid-afternoon
         return CameraStatus(
-            seq=self._next("status"), t=moment, online=online,
+            seq=self._next("status"), t=moment, online=True,
             fps=round(float(np.clip(self.rng.normal(spec.fps, spec.fps_sigma), 0.0, spec.fps * 1.2)), 2),
             inference_latency_ms=round(float(spec.latency_median_ms * math.exp(self.rng.normal(0, spec.latency_spread))), 1),
             temperature_c=round(heat + float(self.rng.normal(0.0, 0.8)), 1), privacy_masking=spec.privacy_masking,
@@ -208,14 +212,12 @@ class CameraSim:
         spec = self.spec
         outages = self._plan_outages(start, until)
         self.outages.extend(outages)
-        events: list[tuple[datetime, int, object]] = [(outage.start, 0, None) for outage in outages]
+        # (when, what, label): a crossing with a label is a real road user, without one a false positive.
+        events: list[tuple[datetime, int, str | None]] = [(outage.start, _OUTAGE, None) for outage in outages]
         statuses = int((until - start).total_seconds() // spec.status_every_s) + 1
-        for n in range(statuses):
-            events.append((start + timedelta(seconds=n * spec.status_every_s), 2, None))
-        for moment, label in self._arrivals(start, until):
-            events.append((moment, 1, label))
-        for moment in self._false_positive_times(start, until):
-            events.append((moment, 1, None))
+        events += [(start + timedelta(seconds=n * spec.status_every_s), _STATUS, None) for n in range(statuses)]
+        events += [(moment, _CROSSING, label) for moment, label in self._arrivals(start, until)]
+        events += [(moment, _CROSSING, None) for moment in self._false_positive_times(start, until)]
         events.sort(key=lambda e: (e[0], e[1]))
         yield from self._report(events, outages)
 
@@ -224,51 +226,52 @@ class CameraSim:
         count = int(self.rng.poisson(self.spec.false_positives_per_hour * seconds / 3600.0))
         return [start + timedelta(seconds=float(o)) for o in np.sort(self.rng.uniform(0.0, seconds, count))]
 
-    def _report(self, events: list[tuple[datetime, int, object]],
+    def _report(self, events: list[tuple[datetime, int, str | None]],
                 outages: list[Outage]) -> Iterator[CameraStatus | CameraDetection | DeviceStatus]:
-        spec, pending = self.spec, list(outages)
+        pending = list(outages)
         down = self._down
-        for moment, kind, what in events:
+        for moment, kind, label in events:
             if down is not None and moment >= down.end:
                 yield DeviceStatus(seq=self._next("link"), t=down.end, online=True, detail="back after outage")
                 yield self._status(down.end)
                 down = None
-            if kind == 0:
-                if down is not None:  # still dark from the stretch before: the two are one
-                    pending.pop(0)
-                    continue
-                down = pending.pop(0)
-                yield DeviceStatus(seq=self._next("link"), t=moment, online=False, detail="camera unreachable")
-                continue
-            if kind == 1 and what is not None:  # a real road user
-                label = str(what)
-                violation = self._violation(label, moment)
-                self.arrivals_by_hour[local_hour(moment)] += 1
-                self.arrivals_by_label[label] += 1
-                if violation is not None:
-                    self.violations.append((moment, violation))
-                recall = RECALL[label] * (spec.night_recall if not 6 <= local_hour(moment) < 18 else 1.0)
-                seen = down is None and self.rng.random() < recall
-                track = None
-                if seen:
-                    self._tracks += 1
-                    track = f"t{self._tracks}"
-                    score = float(self.rng.beta(12.0, 2.5))  # mostly 0.7–0.95
-                clip = self._in_clip(moment) if down is None else None  # no video to label while dark
-                if clip is not None:
-                    clip.objects.append(TruthObject(moment, label, violation, track))
-                if seen:
-                    # A violation the detector sees it flags, apart from helmets it cannot make out.
-                    flagged = violation if violation != "no_helmet" or self.rng.random() < 0.8 else None
-                    yield self._detection(moment, label, score, flagged, track)  # type: ignore[arg-type]
-                continue
-            if down is not None:
-                continue  # dark: no status, no false positives
-            if kind == 1:  # the detector's own invention
+            if kind == _OUTAGE:
+                outage = pending.pop(0)
+                if down is None:  # else still dark from the stretch before: the two are one
+                    down = outage
+                    yield DeviceStatus(seq=self._next("link"), t=moment, online=False, detail="camera unreachable")
+            elif kind == _CROSSING and label is not None:
+                detection = self._road_user(moment, label, dark=down is not None)
+                if detection is not None:
+                    yield detection
+            elif down is None and kind == _CROSSING:  # the detector's own invention
                 self._tracks += 1
-                label = str(self.rng.choice(["motorbike", "person", "car"], p=[0.6, 0.3, 0.1]))
+                invented = str(self.rng.choice(["motorbike", "person", "car"], p=[0.6, 0.3, 0.1]))
                 self._in_clip(moment)  # the clip exists even when nothing real crossed
-                yield self._detection(moment, label, float(self.rng.beta(2.5, 3.0)), None, f"t{self._tracks}")
-            else:
+                yield self._detection(moment, invented, float(self.rng.beta(2.5, 3.0)), None, f"t{self._tracks}")
+            elif down is None:
                 yield self._status(moment)
         self._down = down  # back online in a later stretch
+
+    def _road_user(self, moment: datetime, label: str, *, dark: bool) -> CameraDetection | None:
+        """A real road user crossing: counted, labelled if in a clip, and detected — or missed."""
+        violation = self._violation(label, moment)
+        self.arrivals_by_hour[local_hour(moment)] += 1
+        self.arrivals_by_label[label] += 1
+        if violation is not None:
+            self.violations.append((moment, violation))
+        recall = RECALL[label] * (self.spec.night_recall if not 6 <= local_hour(moment) < 18 else 1.0)
+        seen = not dark and self.rng.random() < recall
+        track = None
+        if seen:
+            self._tracks += 1
+            track = f"t{self._tracks}"
+        clip = None if dark else self._in_clip(moment)  # no video to label while dark
+        if clip is not None:
+            clip.objects.append(TruthObject(moment, label, violation, track))
+        if track is None:
+            return None
+        score = float(self.rng.beta(12.0, 2.5))  # mostly 0.7–0.95
+        # A violation the detector sees it flags, apart from helmets it cannot make out.
+        flagged = violation if violation != "no_helmet" or self.rng.random() < 0.8 else None
+        return self._detection(moment, label, score, flagged, track)
