@@ -16,7 +16,13 @@ to ``max_backoff_s`` and resends what was in flight; Sandbox stores each numbere
 resend is harmless.
 
 On connect the device says it is online on its status topic and leaves a last will saying it
-went offline without warning; ``close()`` says goodbye gracefully.
+went offline without warning (written afresh before every connection, so that it carries the time
+of the last one); ``close()`` says goodbye gracefully. Statuses are stamped by ``clock``, the
+device's own clock (a simulator passes its simulated one).
+
+A gateway or replay that already holds encoded messages hands them over with ``send_encoded``;
+a simulator that plays a radio link going down uses ``drop_link`` (the broker publishes the last
+will) and ``restore_link``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +38,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from devices.outbox import Outbox
 from sandbox.telemetry.contract import (
@@ -52,6 +60,13 @@ log = logging.getLogger("devices")
 SEQ_BLOCK = 64  # sequence numbers reserved on disk at a time; a restart skips the rest of a block
 
 
+_DISCONNECT_WITH_WILL = 0x04  # MQTT 5 DISCONNECT reason: the broker is to publish the will
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class DeviceRefused(RuntimeError):
     """The broker refused the device (wrong credentials, not enrolled, revoked) or did not answer in time."""
 
@@ -60,13 +75,14 @@ class DeviceClient:
     def __init__(self, host: str, port: int, *, trial: str, device: str, secret: str,
                  outbox: str | Path = ":memory:", encoding: Encoding = "msgpack", batch_size: int = 10,
                  batch_delay_s: float = 1.0, window: int = 100, max_backoff_s: float = 30.0,
-                 firmware: str | None = None) -> None:
+                 firmware: str | None = None, clock: Callable[[], datetime] | None = None) -> None:
         if not 1 <= batch_size <= MAX_ITEMS_PER_MESSAGE:
             raise ValueError(f"batch_size must be 1..{MAX_ITEMS_PER_MESSAGE}, not {batch_size}")
         self.host, self.port = host, port
         self.trial, self.device, self.encoding, self.firmware = trial, device, encoding, firmware
         self.batch_size, self.batch_delay_s, self.window = batch_size, batch_delay_s, window
         self.outbox = Outbox(outbox)
+        self.clock = clock or _utcnow
         self.refusal: str | None = None  # the broker's last reason for refusing the connection
         self._seqs: dict[Channel, tuple[int, int]] = {}  # channel → (next, end of reserved block)
         self._lock = threading.Lock()
@@ -87,6 +103,7 @@ class DeviceClient:
         self.client.username_pw_set(device, secret)
         self.client.reconnect_delay_set(1, max(1, int(max_backoff_s)))
         self.client.max_inflight_messages_set(window + 2)  # room for status messages beside the outbox's
+        self.client.on_pre_connect = self._on_pre_connect
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_publish
@@ -130,6 +147,13 @@ class DeviceClient:
         with self._lock:
             self._flush_locked()
             self.outbox.put(Channel.EVENT.value, encode(Events(events=list(events)), self.encoding))
+            self._wake.notify_all()
+
+    def send_encoded(self, channel: Channel, payload: bytes) -> None:
+        """Send a message already encoded (by a bridge or a replay) as it is, after the samples before it."""
+        with self._lock:
+            self._flush_locked()
+            self.outbox.put(channel.value, payload)
             self._wake.notify_all()
 
     @property
@@ -179,9 +203,13 @@ class DeviceClient:
     # ------------------------------------------------------------ paho's thread
 
     def _status(self, online: bool, graceful: bool = False) -> bytes:
-        status = DeviceStatus(seq=self.next_seq(Channel.STATUS), t=datetime.now(UTC), online=online,
+        status = DeviceStatus(seq=self.next_seq(Channel.STATUS), t=self.clock(), online=online,
                               graceful=graceful, firmware=self.firmware)
         return encode(status, self.encoding)
+
+    def _on_pre_connect(self, _c: mqtt.Client, _u: Any) -> None:
+        self.client.will_set(topic(self.trial, self.device, Channel.STATUS), self._status(online=False), qos=1,
+                             properties=self._properties)
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:
@@ -213,8 +241,6 @@ class DeviceClient:
 
     def start(self) -> None:
         """Connect in the background and keep connecting; what is added meanwhile waits in the outbox."""
-        self.client.will_set(topic(self.trial, self.device, Channel.STATUS), self._status(online=False), qos=1,
-                             properties=self._properties)
         self.client.connect_async(self.host, self.port, keepalive=30)
         self.client.loop_start()
         self._sender = threading.Thread(target=self._send_pending, name=f"device-{self.device}", daemon=True)
@@ -239,6 +265,19 @@ class DeviceClient:
                     return False
                 self._wake.wait(min(remaining, 0.1))
         return True
+
+    def drop_link(self) -> None:
+        """Lose the link as a radio link is lost: the broker publishes the last will; nothing is sent until
+        `restore_link`, and what the device adds meanwhile waits in the outbox."""
+        self._connected.clear()
+        self.client.disconnect(reasoncode=ReasonCode(PacketTypes.DISCONNECT, identifier=_DISCONNECT_WITH_WILL))
+        self.client.loop_stop()
+
+    def restore_link(self) -> None:
+        """The link is back: connect again (saying so) and send what waited."""
+        self._answered.clear()
+        self.client.connect_async(self.host, self.port, keepalive=30)
+        self.client.loop_start()
 
     @property
     def connected(self) -> bool:

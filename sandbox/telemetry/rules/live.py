@@ -16,10 +16,12 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
+from msgspec.structs import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.telemetry.contract import AmrSample, CameraStatus, DeviceStatus, UavSample
+from sandbox.telemetry.models import DevicePresence
 from sandbox.telemetry.registry import KnownDevice, Registry
 from sandbox.telemetry.rules.checks import EPISODE_CATEGORIES, event_incident, scan
 from sandbox.trials import incidents
@@ -70,11 +72,14 @@ class _Episodes:
         self.outcome.opened += before is None
 
 
-def _judge_samples(episodes: _Episodes, device: KnownDevice, samples: list[Any], registry: Registry) -> None:
+def _judge_samples(episodes: _Episodes, device: KnownDevice, samples: list[Any], registry: Registry,
+                   reconnected: bool) -> None:
     trial = registry.trial(device.trial_id)
     envelope = trial.envelope if trial else None
     lost = episodes.open.get((device.id, IncidentCategory.LINK_LOST))
-    if lost is not None:  # data flows again after the link was lost
+    # Data flows again after the link was lost: the link is back, unless the device said when it came back
+    # (``reconnected``): then the samples are what it stored meanwhile, and its status ends the episode.
+    if lost is not None and not reconnected:
         after = next((sample.t for sample in samples if sample.t > lost.started_at), None)
         if after is not None:
             episodes.close(device, IncidentCategory.LINK_LOST, after)
@@ -93,6 +98,24 @@ def _judge_samples(episodes: _Episodes, device: KnownDevice, samples: list[Any],
             episodes.close(device, category, samples[position].t)
 
 
+def _wills_dated(db: Session, device_id: uuid.UUID, items: list[Any]) -> list[Any]:
+    """A last will is written when the device connects, so its time is that of the connection; the link was
+    lost after the last thing heard from the device before it. Each will takes that time, from the items
+    that arrived before it and what earlier batches noted (``items`` in arrival order)."""
+    if not any(type(item) is DeviceStatus and not (item.online or item.graceful) for item in items):
+        return items
+    heard = db.scalar(select(DevicePresence.last_time).where(DevicePresence.device_id == device_id))
+    dated = []
+    for item in items:
+        if type(item) is DeviceStatus and not (item.online or item.graceful):
+            if heard is not None and heard > item.t:
+                item = replace(item, t=heard)
+        elif heard is None or item.t > heard:
+            heard = item.t
+        dated.append(item)
+    return dated
+
+
 def apply_rules(db: Session, registry: Registry, fresh: Iterable[tuple[KnownDevice, list[Any]]]) -> RuleOutcome:
     """Judge the newly stored items, given message by message as (device, its items)."""
     outcome = RuleOutcome()
@@ -107,6 +130,7 @@ def apply_rules(db: Session, registry: Registry, fresh: Iterable[tuple[KnownDevi
     episodes = _Episodes(db, list(by_device), outcome)
     for device_id, items in by_device.items():
         device = devices[device_id]
+        items = _wills_dated(db, device_id, items)
         items.sort(key=_TIME)
         episodes.close(device, IncidentCategory.DEVICE_SILENT, items[0].t)  # any sign of life ends a silence
         samples = [item for item in items if type(item) in _SAMPLE_TYPES]
@@ -126,5 +150,6 @@ def apply_rules(db: Session, registry: Registry, fresh: Iterable[tuple[KnownDevi
                                        severity=severity, at=item.t, values=values)
                 outcome.events += 1
         if samples:
-            _judge_samples(episodes, device, samples, registry)
+            reconnected = any(type(item) is DeviceStatus and item.online for item in items)
+            _judge_samples(episodes, device, samples, registry, reconnected)
     return outcome

@@ -58,10 +58,11 @@ def batch(*samples: contract.UavSample, encoding: str = "json") -> bytes:
 
 
 def in_window_now() -> datetime:
-    """The latest 07:00 in Can Tho on a Monday to Saturday: inside the demo UAV plan's morning window."""
+    """The latest 07:00 in Can Tho on a Monday to Saturday at least two hours ago: inside the demo UAV plan's
+    morning window, with room after it for a test's flight that must not reach into the future."""
     local_now = utcnow().astimezone(LOCAL_TZ)
     moment = local_now.replace(hour=7, minute=0, second=0, microsecond=0)
-    if moment > local_now:
+    if moment > local_now - timedelta(hours=2):
         moment -= timedelta(days=1)
     while moment.weekday() == 6:
         moment -= timedelta(days=1)

@@ -49,10 +49,11 @@ def test_redelivered_samples_do_not_raise_the_same_incident_twice(field: Field) 
 
 def test_height_speed_battery_and_window_each_have_their_rule(field: Field) -> None:
     t0 = in_window_now()
-    night = t0.replace(hour=14)  # 21:00 in Can Tho: outside both daily windows
+    night = t0 - timedelta(hours=10)  # 21:00 the evening before in Can Tho: outside both daily windows, in the past
     field.send((field.topic(field.drones[0]), batch(
         uav(1, t0, height=31.0), uav(2, t0 + timedelta(seconds=1), speed=7.5),
         uav(3, t0 + timedelta(seconds=2), battery=9.0), uav(4, night), uav(5, night + timedelta(seconds=1), armed=False),
+        uav(6, t0 + timedelta(seconds=3)),
     )))
     found = {i["category"]: i for i in incidents(field)}
     assert set(found) == {"height_exceeded", "speed_exceeded", "battery_critical", "outside_window"}
