@@ -279,6 +279,10 @@ class DeviceClient:
         self.client.connect_async(self.host, self.port, keepalive=30)
         self.client.loop_start()
 
+    def wait_connected(self, timeout_s: float) -> bool:
+        """Wait until the broker has taken the connection; False if it has not in ``timeout_s``."""
+        return self._connected.wait(timeout_s)
+
     @property
     def connected(self) -> bool:
         return self._connected.is_set()

@@ -32,7 +32,7 @@ from sandbox.telemetry.contract import UavEvent, UavSample
 __all__ = ["Lawnmower", "Truth", "UavSim", "UavSpec"]
 
 UTM_48N = "EPSG:32648"  # the Mekong delta, Can Tho and Sóc Trăng included
-RATE_HZ = 10
+RATE_HZ = 10  # samples a second, by default
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class UavSpec:
     service_s: float = 120.0  # refill and battery swap on the ground
     gnss_sigma_m: float = 0.3
     margin_m: float = 2.0  # rows stay this far inside the field's edge
+    rate_hz: float = RATE_HZ  # samples a second the flight controller reports (and the simulation steps)
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class UavSim:
     def _fly(self, target: tuple[float, float], speed: float, mode: str, spraying: bool,
              until: datetime) -> Iterator[UavSample]:
         """Fly level to ``target`` at ``speed``, a sample every tick; stops early when the tank or battery says so."""
-        s, dt = self.state, 1.0 / RATE_HZ
+        s, dt = self.state, 1.0 / self.spec.rate_hz
         while s.t < until:
             dx, dy = target[0] - s.x, target[1] - s.y
             remaining = math.hypot(dx, dy)
@@ -202,7 +203,7 @@ class UavSim:
                 return
 
     def _vertical(self, height: float, rate: float, mode: str) -> Iterator[UavSample]:
-        s, dt = self.state, 1.0 / RATE_HZ
+        s, dt = self.state, 1.0 / self.spec.rate_hz
         while abs(s.z - height) > 1e-9:
             s.z = min(height, s.z + rate * dt) if height > s.z else max(height, s.z - rate * dt)
             self._drain(dt, 0.0, 0.0)

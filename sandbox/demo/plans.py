@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sandbox.demo.places import (
+from sims.places import (
     CAMPUS_NINH_KIEU,
     INTERSECTION_NINH_KIEU,
     RICE_FIELDS_VI_TAN,

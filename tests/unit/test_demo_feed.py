@@ -9,12 +9,12 @@ import pytest
 
 from devices.client import DeviceClient
 from sandbox.demo.feed import HEIGHT_M, SPEED_MPS, SWATH_M, DemoFeed, Sortie
-from sandbox.demo.places import RICE_FIELDS_VI_TAN
 from sandbox.demo.plans import uav_plan
 from sandbox.demo.seed import Fleet
 from sandbox.telemetry.contract import validated
 from sandbox.telemetry.rules.checks import scan
 from sandbox.trials.plan import Polygon, content_from_document
+from sims.places import RICE_FIELDS_VI_TAN
 
 PLAN = content_from_document(uav_plan(datetime(2026, 11, 1).date(), datetime(2027, 3, 1).date()))
 FIELD = msgspec.convert(RICE_FIELDS_VI_TAN, Polygon)

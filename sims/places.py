@@ -1,5 +1,6 @@
-"""Demonstration sites in Can Tho, as GeoJSON polygons in WGS84 ([longitude, latitude]).
+"""The simulators' world: sites in Can Tho, as GeoJSON polygons in WGS84 ([longitude, latitude]).
 
+The demo's plans draw their geofences from here, and scenario files name them (`PLACES`).
 Outlines are drawn near the named places for demonstration; they are not surveyed boundaries.
 """
 
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CAMPUS_NINH_KIEU", "INTERSECTION_NINH_KIEU", "RICE_FIELDS_VI_TAN", "polygon"]
+__all__ = ["CAMPUS_NINH_KIEU", "INTERSECTION_NINH_KIEU", "PLACES", "RICE_FIELDS_SOC_TRANG", "RICE_FIELDS_VI_TAN",
+           "RICE_FIELDS_VI_TAN_CONTROL", "polygon", "ring"]
 
 
 def polygon(*ring: tuple[float, float]) -> dict[str, Any]:
@@ -31,3 +33,22 @@ INTERSECTION_NINH_KIEU = polygon(
 CAMPUS_NINH_KIEU = polygon(
     (105.7655, 10.0290), (105.7712, 10.0291), (105.7714, 10.0333), (105.7660, 10.0336), (105.7652, 10.0312)
 )
+# Paddies near Sóc Trăng (≈ 9.60 N, 105.96 E), some 9 ha.
+RICE_FIELDS_SOC_TRANG = polygon(
+    (105.9581, 9.6012), (105.9612, 9.6010), (105.9615, 9.6041), (105.9583, 9.6043)
+)
+
+PLACES: dict[str, dict[str, Any]] = {
+    "vi_tan": RICE_FIELDS_VI_TAN,
+    "vi_tan_control": RICE_FIELDS_VI_TAN_CONTROL,
+    "soc_trang": RICE_FIELDS_SOC_TRANG,
+    "ninh_kieu_intersection": INTERSECTION_NINH_KIEU,
+    "ninh_kieu_campus": CAMPUS_NINH_KIEU,
+}
+
+
+def ring(name: str) -> list[tuple[float, float]]:
+    """The outline of a named place as (longitude, latitude) corners, closed."""
+    if name not in PLACES:
+        raise KeyError(f"no place {name!r}; known: {', '.join(PLACES)}")
+    return [(lon, lat) for lon, lat in PLACES[name]["coordinates"][0]]

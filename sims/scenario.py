@@ -1,0 +1,258 @@
+"""Scenarios: which simulated devices, where, for how long, with which faults and which seed — in a small file.
+
+    name = "vi-tan-morning"
+    description = "Two drones spray the Vị Tân paddies; one strays north for half a minute."
+    seed = 7
+    first_day = "-1"          # an ISO date, or "-N": N days before today in Can Tho
+    days = 1
+
+    [[devices]]
+    name = "drone-1"
+    kind = "agri_uav"         # agri_uav, ai_camera or amr
+    place = "vi_tan"          # a field of sims.places (drones)
+    windows = ["05:30-09:30"] # local times of work each day (defaults by kind)
+
+    [[devices.faults]]
+    kind = "geofence_breach"  # a sample fault (sims.faults), a wire fault (sims.runner) or outside_window
+    at = "06:20"              # local time on the scenario's day `day` (0 = the first)
+    duration_s = 30
+
+`load` reads and checks a file (TOML), with the place of every mistake in the message;
+`streams` turns a scenario into each device's items in time order, with its wire faults, ready
+for the `Runner`. Everything is drawn from the scenario's seed: same file, same streams.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+from sims.amr import AmrSim, AmrSpec
+from sims.camera import CameraSim, CameraSpec
+from sims.faults import SAMPLE_FAULTS, Fault, inject, random_faults
+from sims.places import PLACES, ring
+from sims.runner import WIRE_FAULTS, WireFault
+from sims.uav import UavSim, UavSpec
+
+__all__ = ["SCENARIOS", "DeviceSpec", "FaultSpec", "Scenario", "ScenarioError", "Stream", "load", "streams"]
+
+SCENARIOS = Path(__file__).parent / "scenarios"  # the scenarios that ship with the project
+LOCAL = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
+OUTSIDE_WINDOW = "outside_window"  # a sortie flown when the plan does not allow it
+FAULT_KINDS = (*SAMPLE_FAULTS, *WIRE_FAULTS, OUTSIDE_WINDOW)
+Kind = Literal["agri_uav", "ai_camera", "amr"]
+DEFAULT_WINDOWS: dict[str, list[str]] = {"agri_uav": ["05:30-09:30", "15:30-18:00"], "ai_camera": ["00:00-24:00"],
+                                         "amr": ["07:00-17:00"]}
+DEFAULT_WEEKDAYS: dict[str, list[int]] = {"agri_uav": [0, 1, 2, 3, 4, 5], "ai_camera": [0, 1, 2, 3, 4, 5, 6],
+                                          "amr": [0, 1, 2, 3, 4]}
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be run, and why."""
+
+
+class FaultSpec(Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: str
+    at: str  # HH:MM local time
+    day: Annotated[int, Meta(ge=0)] = 0
+    duration_s: Annotated[float, Meta(gt=0)] = 30.0
+    magnitude: float | None = None
+
+
+class RandomFaults(Struct, kw_only=True, forbid_unknown_fields=True):
+    kinds: Annotated[list[str], Meta(min_length=1)]
+    per_hour: Annotated[float, Meta(gt=0, le=60)]
+    duration_s: Annotated[float, Meta(gt=0)] = 30.0
+
+
+class DeviceSpec(Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=64)]
+    kind: Kind
+    place: str | None = None  # drones: the field they spray
+    seed: int | None = None  # default: the scenario's seed and the device's position
+    windows: list[str] | None = None  # "HH:MM-HH:MM" local, each working day
+    weekdays: list[Annotated[int, Meta(ge=0, le=6)]] | None = None  # 0 = Monday
+    rate_hz: Annotated[float, Meta(gt=0, le=50)] | None = None  # drones and robots: samples a second
+    peak_per_hour: Annotated[float, Meta(gt=0)] | None = None  # cameras: road users at the busiest hour
+    alerts_from_day: Annotated[int, Meta(ge=0)] | None = None  # cameras: the alerts start (a pre-period before)
+    alert_effect: Annotated[float, Meta(ge=0, le=1)] = 0.0  # cameras: 0 at a control site
+    missions_per_hour: Annotated[float, Meta(gt=0)] | None = None  # robots
+    faults: list[FaultSpec] = []
+    random_faults: RandomFaults | None = None
+
+
+class Scenario(Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=80)]
+    description: str = ""
+    seed: int = 1
+    first_day: str = "-1"
+    days: Annotated[int, Meta(ge=1, le=30)] = 1
+    speed: Annotated[float, Meta(ge=0)] = 0.0  # 0: as fast as the broker takes it; 1: real time
+    message_s: Annotated[float, Meta(gt=0, le=60)] = 1.0  # simulated seconds of samples in one message
+    devices: Annotated[list[DeviceSpec], Meta(min_length=1)]
+
+    def start_day(self, today: date) -> date:
+        return today - timedelta(days=int(self.first_day[1:])) if self.first_day.startswith("-") \
+            else date.fromisoformat(self.first_day)
+
+
+@dataclass
+class Stream:
+    """One device's part of a scenario: what it sends, in time order, and what goes wrong on the wire."""
+
+    name: str
+    kind: str
+    items: Iterator[Any]
+    wire_faults: list[WireFault]
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and check a scenario file; `ScenarioError` says what is wrong and where."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: there is no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{path}: not TOML ({error})") from None
+    try:
+        scenario = msgspec.convert(raw, Scenario)
+    except msgspec.ValidationError as error:
+        raise ScenarioError(f"{path}: {error}") from None
+    problems = _problems(scenario)
+    if problems:
+        raise ScenarioError(f"{path}: " + "; ".join(problems))
+    return scenario
+
+
+def _problems(scenario: Scenario) -> list[str]:
+    found = []
+    try:
+        scenario.start_day(date(2026, 1, 1))
+    except ValueError:
+        found.append(f"first_day {scenario.first_day!r} is neither a date (2026-11-20) nor -N days")
+    names = [device.name for device in scenario.devices]
+    found += [f"two devices are called {name!r}" for name in sorted({n for n in names if names.count(n) > 1})]
+    for n, device in enumerate(scenario.devices):
+        where = f"devices[{n}] ({device.name})"
+        if device.place is not None and device.place not in PLACES:
+            found.append(f"{where}: no place {device.place!r}; known: {', '.join(PLACES)}")
+        for window in device.windows or []:
+            try:
+                _window(window)
+            except ValueError:
+                found.append(f"{where}: window {window!r} is not HH:MM-HH:MM with the start first")
+        for m, fault in enumerate(device.faults):
+            if fault.kind not in FAULT_KINDS:
+                found.append(f"{where}.faults[{m}]: unknown fault {fault.kind!r}; known: {', '.join(FAULT_KINDS)}")
+            if fault.day >= scenario.days:
+                found.append(f"{where}.faults[{m}]: day {fault.day} is after the scenario's {scenario.days} day(s)")
+            try:
+                _clock(fault.at)
+            except ValueError:
+                found.append(f"{where}.faults[{m}]: at {fault.at!r} is not a time of day HH:MM")
+        if device.random_faults is not None:
+            unknown = [k for k in device.random_faults.kinds if k not in (*SAMPLE_FAULTS, *WIRE_FAULTS)]
+            if unknown:
+                found.append(f"{where}.random_faults: unknown kinds {unknown}")
+    return found
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(23, 59, 59, 999999) if (hours, minutes) == ("24", "00") else time(int(hours), int(minutes))
+
+
+def _window(text: str) -> tuple[time, time]:
+    start, end = (_clock(part.strip()) for part in text.split("-"))
+    if end <= start:
+        raise ValueError(text)
+    return start, end
+
+
+def _at(day: date, clock: time) -> datetime:
+    """A local time of day in Can Tho, as UTC."""
+    return datetime.combine(day, clock, tzinfo=UTC) - LOCAL
+
+
+# ----------------------------------------------------------------- building the streams
+
+
+def streams(scenario: Scenario, today: date) -> list[Stream]:
+    """Every device's stream; ``today`` anchors a relative ``first_day``."""
+    first = scenario.start_day(today)
+    return [_stream(scenario, device, n, first) for n, device in enumerate(scenario.devices)]
+
+
+def _stream(scenario: Scenario, device: DeviceSpec, index: int, first: date) -> Stream:
+    seed = device.seed if device.seed is not None else scenario.seed * 1000 + index
+    days = [first + timedelta(days=d) for d in range(scenario.days)]
+    weekdays = device.weekdays if device.weekdays is not None else DEFAULT_WEEKDAYS[device.kind]
+    windows = [_window(w) for w in (device.windows or DEFAULT_WINDOWS[device.kind])]
+    spans = [(_at(day, a), _at(day, b)) for day in days if day.weekday() in weekdays for a, b in windows]
+    scheduled = [(fault, _at(first + timedelta(days=fault.day), _clock(fault.at))) for fault in device.faults]
+    extra = [(at, at + timedelta(seconds=max(f.duration_s, 900.0))) for f, at in scheduled if f.kind == OUTSIDE_WINDOW]
+    spans = sorted([(a, b, False) for a, b in spans] + [(a, b, True) for a, b in extra])
+    sample = [Fault(f.kind, at, f.duration_s, f.magnitude) for f, at in scheduled if f.kind in SAMPLE_FAULTS]  # type: ignore[arg-type]
+    wire = [WireFault(f.kind, at, f.duration_s) for f, at in scheduled if f.kind in WIRE_FAULTS]  # type: ignore[arg-type]
+    if device.random_faults is not None and spans:
+        chosen = device.random_faults
+        drawn = random_faults(chosen.kinds, chosen.per_hour, _at(first, time()), _at(days[-1] + timedelta(days=1),  # type: ignore[arg-type]
+                              time()), seed=seed + 1, duration_s=chosen.duration_s)
+        sample += [f for f in drawn if f.kind in SAMPLE_FAULTS]
+        wire += [WireFault(f.kind, f.at, f.duration_s) for f in drawn if f.kind in WIRE_FAULTS]  # type: ignore[arg-type]
+    items = inject(_work(device, seed, first, spans), sample)
+    return Stream(device.name, device.kind, items, sorted(wire, key=lambda f: f.at))
+
+
+def _work(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetime, datetime, bool]]) -> Iterator[Any]:
+    """The simulator's items over the working spans, in time order (a span starts when the last one ended,
+    if that was later: a sortie flown outside the window may run into the next window)."""
+    latest = datetime.min.replace(tzinfo=UTC)
+    for start, until, items in _spans(device, seed, first, spans):
+        if max(start, latest) < until:
+            for item in items(max(start, latest), until):
+                latest = item.t
+                yield item
+
+
+def _spans(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetime, datetime, bool]]
+           ) -> Iterator[tuple[datetime, datetime, Any]]:
+    """(start, until, the simulator's work between two times) for each span; an ``extra`` span is work the
+    plan does not allow (a drone's sortie outside the window: a field of its own, apart from the day's)."""
+    if device.kind == "agri_uav":
+        spec = UavSpec(rate_hz=device.rate_hz) if device.rate_hz else UavSpec()
+        field = ring(device.place or "vi_tan")
+        day, sim = None, None
+        for start, until, extra in spans:
+            if extra:
+                yield start, until, UavSim(field, seed=seed + 500, spec=spec).work
+                continue
+            if (start + LOCAL).date() != day:  # a field a day: the drone sprays it afresh each (local) day
+                day = (start + LOCAL).date()
+                sim = UavSim(field, seed=seed + (day - first).days, spec=spec)
+            yield start, until, sim.work  # type: ignore[union-attr]
+    elif device.kind == "ai_camera":
+        alerts = _at(first + timedelta(days=device.alerts_from_day), time()) \
+            if device.alerts_from_day is not None else None
+        spec = CameraSpec(alert_effect=device.alert_effect, alerts_from=alerts,
+                          **({"peak_per_hour": device.peak_per_hour} if device.peak_per_hour else {}))
+        camera = CameraSim(seed=seed, spec=spec)
+        for start, until, _ in spans:
+            yield start, until, camera.watch
+    else:
+        options: dict[str, Any] = {}
+        if device.rate_hz:
+            options["rate_hz"] = device.rate_hz
+        if device.missions_per_hour:
+            options["missions_per_hour"] = device.missions_per_hour
+        robot = AmrSim(seed=seed, spec=AmrSpec(**options))
+        for start, until, _ in spans:
+            yield start, until, robot.work

@@ -1,0 +1,127 @@
+"""Scenario files: the shipped ones run, mistakes are named with their place, same file and seed, same streams."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import pytest
+from click.testing import CliRunner
+
+from sandbox.cli import main
+from sandbox.telemetry import contract
+from sims.scenario import SCENARIOS, ScenarioError, load, streams
+
+TODAY = date(2026, 11, 24)  # a Tuesday
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "scenario.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+DRONE = """
+name = "t"
+seed = 4
+first_day = "2026-11-23"
+[[devices]]
+name = "drone-1"
+kind = "agri_uav"
+windows = ["06:00-06:30"]
+rate_hz = 2
+"""
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_loads_and_starts_its_devices(path: Path) -> None:
+    scenario = load(path)
+    made = streams(scenario, TODAY)
+    assert [s.name for s in made] == [d.name for d in scenario.devices]
+    for stream in made:
+        first = [next(stream.items) for _ in range(50)]
+        assert all(contract.validated(item) is not None for item in first)
+        assert [i.t for i in first] == sorted(i.t for i in first)
+        assert first[0].t.date() >= scenario.start_day(TODAY) - timedelta(days=1)
+
+
+def test_the_same_scenario_writes_the_same_items_and_another_seed_others(tmp_path: Path) -> None:
+    path = write(tmp_path, DRONE)
+    runner = CliRunner()
+    outs = []
+    for n, text in enumerate((DRONE, DRONE, DRONE.replace("seed = 4", "seed = 5"))):
+        path.write_text(text, encoding="utf-8")
+        out = tmp_path / f"out-{n}.jsonl"
+        result = runner.invoke(main, ["sim", str(path), "--out", str(out), "--today", "2026-11-24"])
+        assert result.exit_code == 0, result.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and outs[0] != outs[2]
+    lines = [msgspec.json.decode(line) for line in outs[0].splitlines()]
+    kinds = Counter(line["channel"] for line in lines)
+    assert kinds["telemetry"] > 1000 and kinds["event"] >= 4  # take-off, landing...
+    assert lines[0]["item"]["t"].startswith("2026-11-22T23:")  # 06:00 in Can Tho is 23:00 UTC the day before
+
+
+def test_faults_happen_when_scheduled_and_a_flight_outside_the_window_is_added(tmp_path: Path) -> None:
+    text = DRONE + """
+faults = [
+    { kind = "height_excursion", at = "06:10", duration_s = 20 },
+    { kind = "link_loss", at = "06:15", duration_s = 60 },
+    { kind = "outside_window", at = "12:00" },
+]
+"""
+    [stream] = streams(load(write(tmp_path, text)), TODAY)
+    items = list(stream.items)
+    fault_at = datetime(2026, 11, 22, 23, 10, tzinfo=UTC)
+    high = [i for i in items if isinstance(i, contract.UavSample) and i.height_agl_m == 60.0]
+    assert len(high) == 40 and high[0].t >= fault_at and high[-1].t < fault_at + timedelta(seconds=20)
+    assert [(f.kind, f.at, f.duration_s) for f in stream.wire_faults] == [
+        ("link_loss", datetime(2026, 11, 22, 23, 15, tzinfo=UTC), 60.0)]
+    noon = [i for i in items if i.t >= datetime(2026, 11, 23, 5, tzinfo=UTC)]  # 12:00 in Can Tho
+    assert noon and any(isinstance(i, contract.UavSample) and i.armed for i in noon)
+    assert noon[-1].t < datetime(2026, 11, 23, 6, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("windows = [\"06:00-06:30\"]", "windows = [\"06:30-06:00\"]"), "window '06:30-06:00' is not HH:MM-HH:MM"),
+    (("rate_hz = 2", "rate_hz = 2\nplace = \"hanoi\""), "no place 'hanoi'; known: vi_tan"),
+    (("rate_hz = 2", "rate_hz = 2\nfaults = [{ kind = \"meteor\", at = \"06:10\" }]"), "faults[0]: unknown fault 'meteor'"),
+    (("rate_hz = 2", "rate_hz = 2\nfaults = [{ kind = \"gps_loss\", at = \"6 o'clock\" }]"), "is not a time of day"),
+    (("rate_hz = 2", "rate_hz = 2\nfaults = [{ kind = \"gps_loss\", at = \"06:10\", day = 3 }]"), "day 3 is after"),
+    (("rate_hz = 2", "rate_hz = 2\ncolour = \"red\""), "Object contains unknown field `colour` - at `$.devices[0]`"),
+    (("kind = \"agri_uav\"", "kind = \"tractor\""), "Invalid enum value 'tractor' - at `$.devices[0].kind`"),
+    (("first_day = \"2026-11-23\"", "first_day = \"yesterday\""), "first_day 'yesterday' is neither a date"),
+    (("name = \"t\"", "name = \"t\"\ndays = 0"), "Expected `int` >= 1 - at `$.days`"),
+    (("seed = 4", "seed = [4"), "not TOML"),
+])
+def test_a_mistake_in_a_scenario_is_named_with_its_place(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ScenarioError) as raised:
+        load(write(tmp_path, DRONE.replace(*change)))
+    assert message in str(raised.value) and str(tmp_path) in str(raised.value)
+
+
+def test_two_devices_of_one_name_and_a_missing_file_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="two devices are called 'drone-1'"):
+        load(write(tmp_path, DRONE + DRONE[DRONE.index("[[devices]]"):]))
+    with pytest.raises(ScenarioError, match="there is no such file"):
+        load(tmp_path / "missing.toml")
+
+
+def test_the_command_says_what_is_missing_and_exits_non_zero(tmp_path: Path) -> None:
+    runner = CliRunner(env={"LANG": "en_US.UTF-8"})
+    path = write(tmp_path, DRONE)
+    unknown = runner.invoke(main, ["sim", "no-such-scenario"])
+    assert unknown.exit_code != 0 and "Shipped scenarios: campus-robot, every-fault" in unknown.output
+    no_trial = runner.invoke(main, ["sim", str(path)])
+    assert no_trial.exit_code != 0 and "--trial" in no_trial.output
+    no_keys = runner.invoke(main, ["sim", str(path), "--trial", "SB-2026-0001"])
+    assert no_keys.exit_code != 0 and "--credentials is needed" in no_keys.output
+    keys = tmp_path / "keys.json"
+    keys.write_text('{"drone-2": {"device": "x", "secret": "y"}}')
+    wrong = runner.invoke(main, ["sim", str(path), "--trial", "SB-2026-0001", "--credentials", str(keys)])
+    assert wrong.exit_code != 0 and "id and secret of every device (drone-1)" in wrong.output
+    bad_broker = runner.invoke(main, ["sim", str(path), "--trial", "SB-2026-0001", "--credentials", str(keys),
+                                      "--broker", "http://x"])
+    assert bad_broker.exit_code != 0
