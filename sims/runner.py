@@ -1,8 +1,8 @@
 """Simulated devices on the air: their streams sent through the device client on a simulated clock.
 
 A `Runner` takes simulated devices (`SimDevice`: a device client and the stream a simulator made
-for it), merges their streams in time order and sends them as the devices would: samples gathered
-into a message per ``message_s`` of simulated time, events after the samples before them, each
+for it), merges their streams in time order and sends them as the devices would: samples, and
+events, gathered into a message per ``message_s`` of simulated time on each channel, each
 item numbered by the device client (so a device re-run later continues its numbering and nothing
 it sends is taken for a repeat). ``speed`` runs the simulated clock against the wall clock: 1 is
 real time, 3600 an hour a second, ``None`` as fast as the broker takes it. The clients' statuses
@@ -109,7 +109,7 @@ class SimDevice:
     sent: Sent = field(default_factory=Sent)
 
     def __post_init__(self) -> None:
-        self._pending: list[Any] = []
+        self._pending: dict[Channel, list[Any]] = {Channel.TELEMETRY: [], Channel.EVENT: []}  # by channel
         self._held: tuple[Channel, bytes] | None = None  # a message sent late (out_of_order)
         self._faults = sorted(self.faults, key=lambda f: f.at)
         self._down = False
@@ -152,23 +152,28 @@ class SimDevice:
             elif not item.online and not item.graceful:
                 self._drop(None)
             return
-        if self._pending and (channel_of(self._pending[0]) is not channel_of(item)
-                              or (item.t - self._pending[0].t).total_seconds() >= self.message_s
-                              or len(self._pending) >= MAX_ITEMS_PER_MESSAGE):
-            self.flush()
-        self._pending.append(item)
+        channel = channel_of(item)
+        batch = self._pending[channel]
+        if batch and ((item.t - batch[0].t).total_seconds() >= self.message_s or len(batch) >= MAX_ITEMS_PER_MESSAGE):
+            self._flush(channel)
+        self._pending[channel].append(item)
 
     def flush(self) -> None:
-        if not self._pending:
+        """Send what is gathered: samples first, then events."""
+        self._flush(Channel.TELEMETRY)
+        self._flush(Channel.EVENT)
+
+    def _flush(self, channel: Channel) -> None:
+        items = self._pending[channel]
+        if not items:
             return
-        items, self._pending = self._pending, []
-        channel = channel_of(items[0])
+        self._pending[channel] = []
         numbered = [replace(item, seq=self.client.next_seq(channel)) for item in items]
         message = Telemetry(samples=numbered) if channel is Channel.TELEMETRY else Events(events=numbered)
         self._send(channel, encode(message, self.client.encoding), items[0].t)
         sent = self.sent
-        sent.first = sent.first or items[0].t
-        sent.last = items[-1].t
+        sent.first = min(sent.first or items[0].t, items[0].t)
+        sent.last = max(sent.last or items[-1].t, items[-1].t)
         if channel is Channel.TELEMETRY:
             sent.samples += len(items)
         else:
@@ -226,7 +231,7 @@ class Runner:
         return self.now
 
     def _merged(self) -> Iterator[tuple[datetime, int, Any]]:
-        streams = [((item.t, index, item) for item in device.items) for index, device in enumerate(self.devices)]
+        streams = [_numbered(index, device.items) for index, device in enumerate(self.devices)]
         return heapq.merge(*streams, key=lambda entry: (entry[0], entry[1]))
 
     def run(self, deliver_timeout_s: float = 120.0) -> dict[str, Sent]:
@@ -272,3 +277,8 @@ class Runner:
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield first
     yield from rest
+
+
+def _numbered(index: int, items: Iterable[Any]) -> Iterator[tuple[datetime, int, Any]]:
+    for item in items:
+        yield item.t, index, item

@@ -7,6 +7,7 @@ import shutil
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import click
@@ -116,35 +117,85 @@ def _tune_garbage_collector() -> None:
 
 @main.command()
 @click.option("--serve/--no-serve", default=True, show_default=True, help="start the service afterwards")
+@click.option("--days", type=click.IntRange(0, 28), default=14, show_default=True,
+              help="days of the trials' past to simulate first (0: none)")
 @click.option("--host", help="address to listen on")
 @click.option("--port", type=int, help="port")
 @click.pass_context
 @guarded
-def demo(ctx: click.Context, serve: bool, host: str | None, port: int | None) -> None:
-    """Start afresh with demonstration data (its own database in the data directory) and serve it."""
+def demo(ctx: click.Context, serve: bool, days: int, host: str | None, port: int | None) -> None:
+    """Start afresh with demonstration data (its own database in the data directory), simulate the trials'
+    past weeks through the embedded broker, and serve it with the drones publishing live."""
     from sandbox.demo.seed import DEMO_PASSWORD, seed
 
     base = settings_of(ctx)
     directory = base.data_dir / "demo"
     shutil.rmtree(directory, ignore_errors=True)
-    settings = base.with_database(f"sqlite:///{directory / 'sandbox.db'}")
+    settings = replace(base.with_database(f"sqlite:///{directory / 'sandbox.db'}"), mqtt_url=None)
     upgrade(settings.database_url)
     with unit_of_work(settings) as session:
-        world = seed(session, settings)
+        world = seed(session, settings, history_days=days)
     _print_demo(world, DEMO_PASSWORD, directory)
     if serve:
-        run_service(settings, host or settings.host, port or settings.port, lambda broker, mqtt_port: _feed(
-            world, broker, mqtt_port))
+        run_service(settings, host or settings.host, port or settings.port, lambda broker, mqtt_port: [
+            _History(world, broker, mqtt_port, days, directory), *_feed(world, broker, mqtt_port, directory)])
+    elif days:
+        from sandbox.telemetry.runtime import EmbeddedTelemetry
+
+        telemetry = EmbeddedTelemetry(settings)
+        telemetry.start()
+        try:
+            _History(world, "127.0.0.1", settings.embedded_mqtt_port, days, directory).start()
+            telemetry.consumer.wait_idle(quiet_s=1.0, timeout_s=600)
+        finally:
+            telemetry.stop()
 
 
-def _feed(world: Any, broker: str, port: int) -> list[Any]:
+class _History:
+    """Before the service opens: the trials' past weeks, simulated, with a progress bar."""
+
+    def __init__(self, world: Any, broker: str, port: int, days: int, directory: Any) -> None:
+        self.world, self.broker, self.port, self.days, self.directory = world, broker, port, days, directory
+
+    def start(self) -> None:
+        if not self.days:
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        from sandbox.cli.sim import report_sent
+        from sandbox.clock import to_local
+        from sandbox.demo.history import control_records, replay
+
+        lang = language()
+        title = Text(f"Mô phỏng {self.days} ngày thử nghiệm",
+                     f"Simulating {self.days} day{'s' if self.days != 1 else ''} of the trials")
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[now]}"),
+                      TimeElapsedColumn(), TimeRemainingColumn()) as progress:
+            task = progress.add_task(title.in_(lang), total=1.0, now="")
+
+            def advance(first: Any, now: Any, last: Any) -> None:
+                share = (now - first).total_seconds() / max(1.0, (last - first).total_seconds())
+                progress.update(task, completed=min(1.0, share), now=f"{to_local(now):%Y-%m-%d %H:%M}")
+
+            sent = replay(self.world, self.broker, self.port, self.days, self.directory, progress=advance)
+        report_sent(sent, lang)
+        records = control_records(self.directory, self.days)
+        say(Text(f"Sổ phun thủ công của ruộng đối chứng: {records}",
+                 f"Manual spraying records of the control field: {records}"))
+
+    def stop(self) -> None:
+        pass
+
+
+def _feed(world: Any, broker: str, port: int, directory: Any) -> list[Any]:
     from sandbox.demo.feed import DemoFeed
+    from sandbox.demo.history import outbox_of
 
     fleet = world.fleet
     latest = f"GET /api/v1/trials/{fleet.trial_id}/telemetry/latest"
     say(Text(f"Máy bay của {fleet.trial} đang gửi dữ liệu trực tiếp: {latest}",
              f"The drones of {fleet.trial} are publishing live: {latest}"))
-    return [DemoFeed(world.fleet, broker, port)]
+    return [DemoFeed(fleet, broker, port, outbox=outbox_of(directory))]
 
 
 def _print_demo(world: Any, password: str, directory: Any) -> None:

@@ -98,7 +98,7 @@ def _write(made: list[Any], out: Path) -> dict[str, int]:
 
     encoder = msgspec.json.Encoder()
     counts: dict[str, int] = {}
-    merged = heapq.merge(*[((item.t, n, stream.name, item) for item in stream.items) for n, stream in enumerate(made)])
+    merged = heapq.merge(*[_labelled(n, stream) for n, stream in enumerate(made)])
     with out.open("wb") as sink:
         for _, _, name, item in merged:
             sink.write(encoder.encode({"device": name, "channel": channel_of(item).value, "item": item}) + b"\n")
@@ -110,9 +110,13 @@ def _write(made: list[Any], out: Path) -> dict[str, int]:
     return counts
 
 
+def _labelled(n: int, stream: Any) -> Any:
+    for item in stream.items:
+        yield item.t, n, stream.name, item
+
+
 def _run(made: list[Any], keys: dict[str, tuple[str, str]], trial: str, host: str, port: int, message_s: float,
          speed: float, outbox_dir: Path | None) -> None:
-    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from devices.client import DeviceClient
@@ -132,21 +136,23 @@ def _run(made: list[Any], keys: dict[str, tuple[str, str]], trial: str, host: st
         runner = Runner(devices, speed=speed or None, progress=lambda now: progress.update(
             task, description=f"{Text('mô phỏng', 'simulating').in_(lang)} {to_local(now):%Y-%m-%d %H:%M}"))
         sent = runner.run()
-    _report(sent, Console(), lang)
+    report_sent(sent, lang)
 
 
-def _report(sent: dict[str, Any], console: Any, lang: str) -> None:
+def report_sent(sent: dict[str, Any], lang: str) -> None:
+    """What each device sent, as a table (a hundred columns wide at least: it is read from logs too)."""
+    from rich import box
+    from rich.console import Console
     from rich.table import Table
 
     headers = [Text("thiết bị", "device"), Text("tin nhắn", "messages"), Text("mẫu", "samples"),
-               Text("sự kiện", "events"), Text("lặp", "duplicates"), Text("đảo thứ tự", "reordered"),
-               Text("hỏng", "malformed"), Text("mất kết nối", "link losses"), Text("từ", "from"), Text("đến", "to")]
-    table = Table(title=Text("Đã gửi", "Sent").in_(lang), title_justify="left")
-    widest = max(len(name) for name in sent)
-    for n, header in enumerate(headers):
-        table.add_column(header.in_(lang), no_wrap=n == 0, min_width=widest if n == 0 else None)
+               Text("sự kiện", "events"), Text("mất kết nối", "link lost"),
+               Text("lặp/đảo/hỏng", "rep/ord/bad"), Text("đến", "until")]
+    table = Table(title=Text("Đã gửi", "Sent").in_(lang), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in headers:
+        table.add_column(header.in_(lang), no_wrap=True)
     for name, report in sent.items():
-        table.add_row(name, *(str(getattr(report, k)) for k in ("messages", "samples", "events", "duplicates",
-                                                                "reordered", "malformed", "link_losses")),
-                      *(f"{to_local(m):%Y-%m-%d %H:%M}" if m else "—" for m in (report.first, report.last)))
-    console.print(table)
+        table.add_row(name, f"{report.messages:,}", f"{report.samples:,}", f"{report.events:,}",
+                      str(report.link_losses), f"{report.duplicates}/{report.reordered}/{report.malformed}",
+                      f"{to_local(report.last):%m-%d %H:%M}" if report.last else "—")
+    Console(width=max(100, Console().width)).print(table)

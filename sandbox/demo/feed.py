@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from shapely.geometry import LineString, Point
 
@@ -66,16 +68,24 @@ class Sortie:
 class DemoFeed:
     """A thread that makes the fleet's drones publish a message a second until stopped."""
 
-    def __init__(self, fleet: Fleet, host: str, port: int) -> None:
+    def __init__(self, fleet: Fleet, host: str, port: int, outbox: Callable[[str], Path] | None = None) -> None:
         self.fleet = fleet
         self.envelope: Envelope = build_envelope(fleet.plan, "agri_uav")
         self.sortie = Sortie(fleet.plan.sites[0].geofence)
-        self.publishers = [DeviceClient(host, port, trial=fleet.trial, device=device, secret=secret, firmware="demo",
-                                        batch_size=RATE_HZ) for device, secret in fleet.devices]
+        self.host, self.port, self.outbox = host, port, outbox
+        self.publishers: list[DeviceClient] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-feed", daemon=True)
 
     def start(self) -> None:
+        """Connect the drones (each with the outbox its simulated past left: it carries on its numbering) and fly."""
+        for _, device, secret in self.fleet.devices:
+            where: Path | str = ":memory:"
+            if self.outbox is not None:
+                where = self.outbox(device)
+                where.parent.mkdir(parents=True, exist_ok=True)
+            self.publishers.append(DeviceClient(self.host, self.port, trial=self.fleet.trial, device=device,
+                                                secret=secret, firmware="demo", batch_size=RATE_HZ, outbox=where))
         for publisher in self.publishers:
             publisher.connect()
         self._thread.start()

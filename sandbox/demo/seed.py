@@ -41,12 +41,13 @@ DEMO_PASSWORD = "sandbox-demo-2026"
 
 @dataclass(frozen=True)
 class Fleet:
-    """Demo devices that publish live: one trial's enrolled drones, with the secrets shown at enrolment."""
+    """The devices of one running demo trial, with the secrets shown at enrolment: they publish."""
 
+    kind: str
     trial: str  # reference, as in the topics
     trial_id: str
     plan: PlanContent
-    devices: list[tuple[str, str]]  # (device id, secret)
+    devices: list[tuple[str, str, str]]  # (serial, device id, secret)
 
 
 @dataclass
@@ -54,7 +55,12 @@ class DemoWorld:
     users: list[tuple[str, str, str]] = field(default_factory=list)  # (role, e-mail, organisation)
     trials: list[tuple[str, str, str]] = field(default_factory=list)  # (reference, state, title)
     devices: list[tuple[str, str, str]] = field(default_factory=list)  # (trial reference, MQTT username, password)
-    fleet: Fleet | None = None
+    fleets: dict[str, Fleet] = field(default_factory=dict)  # by product kind: the three running trials
+
+    @property
+    def fleet(self) -> Fleet:
+        """The drones (they also publish live once the history is in)."""
+        return self.fleets["agri_uav"]
 
 
 def _staff(db: Session, admin: Actor | None, role: Role, email: str, name: str, settings: Settings) -> Actor:
@@ -84,11 +90,14 @@ def _product(db: Session, actor: Actor, kind: ProductKind, name: str, maker: str
     return products.create_product(db, actor, data)
 
 
-def seed(db: Session, settings: Settings) -> DemoWorld:
-    """Three trials: a UAV trial over rice fields near Vị Tân (active), a camera trial at an intersection
-    in Ninh Kiều (under review) and a robot trial on a campus in Ninh Kiều (approved, starting next week)."""
+def seed(db: Session, settings: Settings, history_days: int = 14) -> DemoWorld:
+    """Three running trials that started ``history_days`` ago (their simulated history fills them): drones
+    spraying rice near Vị Tân, an AI camera at an intersection in Ninh Kiều (alerts from its second week;
+    the first is the pre-period), a delivery robot on a campus in Ninh Kiều; and a fourth trial under
+    review, so that the evaluators have something on their desk."""
     world = DemoWorld()
     today = local_today()
+    began, ends = today - timedelta(days=history_days + 1), today + timedelta(days=120)
     admin = _staff(db, None, Role.ADMIN, "admin@skhcn.cantho.demo", "Quản trị hệ thống", settings)
     evaluator = _staff(db, admin, Role.EVALUATOR, "thamdinh@skhcn.cantho.demo", "Trần Thị Thẩm Định", settings)
     policy = _staff(db, admin, Role.POLICY, "lanhdao@skhcn.cantho.demo", "Lê Văn Quyết", settings)
@@ -105,6 +114,8 @@ def seed(db: Session, settings: Settings) -> DemoWorld:
 
     drone = _product(db, drone_co, ProductKind.AGRI_UAV, "MekongFly A30", "Bay Mekong", "A30", ProductLine.UAV,
                      ApplicationArea.AGRICULTURE, (26.5, 2.5, 10.0))
+    bigger_drone = _product(db, drone_co, ProductKind.AGRI_UAV, "MekongFly A50", "Bay Mekong", "A50",
+                            ProductLine.UAV, ApplicationArea.AGRICULTURE, (41.0, 3.1, 10.0))
     camera = _product(db, camera_co, ProductKind.AI_CAMERA, "TayDo Vision T2", "Tây Đô AI", "TV-T2",
                       ProductLine.AI_CAMERA, ApplicationArea.URBAN_MANAGEMENT, (2.1, 0.35, 0.1))
     robot = _product(db, robot_co, ProductKind.AMR, "NK Courier", "Robot Ninh Kiều", "NKC-1", ProductLine.AMR,
@@ -116,33 +127,35 @@ def seed(db: Session, settings: Settings) -> DemoWorld:
     def move(actor: Actor, trial: Trial, request: TransitionRequest) -> None:
         transitions.apply_transition(db, actor, trial.id, request, settings)
 
-    def approve(trial: Trial, applicant: Actor, conditions: list[str]) -> None:
-        move(applicant, trial, Submit())
+    def run(kind: str, actor: Actor, product: Product, plan: dict[str, Any], serials: list[tuple[str, str]],
+            conditions: list[str]) -> Trial:
+        """Open, enrol, approve and start a trial: its devices are the fleet the simulators drive."""
+        content = content_from_document(plan)
+        trial = service.create_trial(db, actor, TrialCreate(product.id, content), settings)
+        enrolled = []
+        for serial, model in serials:
+            device, secret = devices.enrol_device(db, actor, trial.id, DeviceEnrol(serial=serial, model=model), settings)
+            world.devices.append((trial.reference, str(device.id), secret))
+            enrolled.append((serial, str(device.id), secret))
+        move(actor, trial, Submit())
         move(evaluator, trial, StartReview())
         move(evaluator, trial, Recommend(Recommendation.APPROVE, "Hồ sơ đầy đủ, rủi ro được kiểm soát"))
         move(policy, trial, Approve(conditions=conditions))
+        move(actor, trial, Activate())
+        world.fleets[kind] = Fleet(kind, trial.reference, str(trial.id), content, enrolled)
+        return trial
 
-    def enrol(trial: Trial, actor: Actor, serial: str, model: str) -> tuple[str, str]:
-        device, secret = devices.enrol_device(db, actor, trial.id, DeviceEnrol(serial=serial, model=model), settings)
-        world.devices.append((trial.reference, str(device.id), secret))
-        return str(device.id), secret
+    uav_trial = run("agri_uav", drone_co, drone, uav_plan(began, ends),
+                    [("MF-A30-0001", "A30"), ("MF-A30-0002", "A30")],
+                    ["Không phun khi gió trên 5 m/s", "Báo lịch bay cho UBND phường trước 24 giờ"])
+    camera_trial = run("ai_camera", camera_co, camera, camera_plan(began, ends), [("TV-T2-0001", "TV-T2")],
+                       ["Che mặt và biển số trước khi lưu hình", "Xoá hình gốc sau 30 ngày"])
+    robot_trial = run("amr", robot_co, robot, amr_plan(began, ends), [("NKC-0001", "NKC-1")],
+                      ["Tốc độ tối đa 1 m/s vào giờ tan học"])
+    waiting = open_trial(drone_co, bigger_drone, uav_plan(today + timedelta(days=14), today + timedelta(days=150)))
+    move(drone_co, waiting, Submit())
+    move(evaluator, waiting, StartReview())
 
-    spraying = content_from_document(uav_plan(today - timedelta(days=21), today + timedelta(days=150)))
-    uav_trial = service.create_trial(db, drone_co, TrialCreate(drone.id, spraying), settings)
-    drones = [enrol(uav_trial, drone_co, "MF-A30-0001", "A30"), enrol(uav_trial, drone_co, "MF-A30-0002", "A30")]
-    approve(uav_trial, drone_co, ["Không phun khi gió trên 5 m/s", "Báo lịch bay cho UBND phường trước 24 giờ"])
-    move(drone_co, uav_trial, Activate())
-    world.fleet = Fleet(uav_trial.reference, str(uav_trial.id), spraying, drones)
-
-    camera_trial = open_trial(camera_co, camera, camera_plan(today + timedelta(days=14), today + timedelta(days=104)))
-    enrol(camera_trial, camera_co, "TV-T2-0001", "TV-T2")
-    move(camera_co, camera_trial, Submit())
-    move(evaluator, camera_trial, StartReview())
-
-    robot_trial = open_trial(robot_co, robot, amr_plan(today + timedelta(days=7), today + timedelta(days=97)))
-    enrol(robot_trial, robot_co, "NKC-0001", "NKC-1")
-    approve(robot_trial, robot_co, ["Tốc độ tối đa 1 m/s vào giờ tan học"])
-
-    for trial in (uav_trial, camera_trial, robot_trial):
+    for trial in (uav_trial, camera_trial, robot_trial, waiting):
         world.trials.append((trial.reference, str(trial.state), str(trial.working_plan().content["title"])))
     return world

@@ -89,15 +89,23 @@ def test_a_wrong_setting_or_an_unreachable_database_is_exit_status_2(tmp_path: P
     assert away.returncode == 2 and "Cannot reach the database" in away.stderr and "Traceback" not in away.stderr
 
 
-def test_the_demo_seeds_three_trials_in_different_states(tmp_path: Path) -> None:
-    result = run("demo", "--no-serve", database_url=None, tmp_path=tmp_path)
+def test_the_demo_seeds_its_trials_and_simulates_their_past(tmp_path: Path) -> None:
+    result = run("demo", "--no-serve", "--days", "1", database_url=None, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    for expected in ("SB-", "active", "under_review", "approved", "admin@skhcn.cantho.demo",
+    assert result.stdout.count("active") == 3 and "Simulating 1 day of the trials" in result.stdout
+    for expected in ("SB-", "under_review", "TV-T2-0001", "NKC-0001", "admin@skhcn.cantho.demo",
                      "thamdinh@skhcn.cantho.demo", "lanhdao@skhcn.cantho.demo", "uav@baymekong.demo",
                      "Vị Tân", "Ninh Kiều", "sandbox-demo-2026"):
         assert expected in result.stdout, expected
     demo_db = f"sqlite:///{tmp_path / 'data' / 'demo' / 'sandbox.db'}"
     verified = run("audit", "verify", database_url=demo_db, tmp_path=tmp_path)
     assert verified.returncode == 0, verified.stderr
-    again = run("demo", "--no-serve", database_url=None, tmp_path=tmp_path)  # starts afresh every time
+    engine = make_engine(demo_db)
+    with engine.connect() as connection:  # a day and more of the camera's health, every half minute
+        assert connection.execute(text("SELECT count(*) FROM camera_status")).scalar_one() > 24 * 120
+        assert connection.execute(text("SELECT count(*) FROM amr_samples")).scalar_one() > 0
+    engine.dispose()
+    assert (tmp_path / "data" / "demo" / "manual-spraying-vi-tan-control.csv").exists()
+    again = run("demo", "--no-serve", "--days", "0", database_url=None, tmp_path=tmp_path)  # afresh every time
     assert again.returncode == 0 and again.stdout.count("SB-2") == result.stdout.count("SB-2")
+    assert "Simulating" not in again.stdout

@@ -1,4 +1,5 @@
-"""`sandbox demo` as a newcomer runs it: the service comes up and the demo drones' telemetry arrives live."""
+"""`sandbox demo` as a newcomer runs it: the trials' past is simulated, the service comes up and the demo
+drones' telemetry arrives live."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 import signal
 import subprocess
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,18 +16,16 @@ import httpx
 from tests.e2e.test_serve import SANDBOX, free_port, wait_until_up
 
 
-def test_the_demo_drones_publish_live_telemetry_into_the_service(tmp_path: Path) -> None:
+def test_the_demo_simulates_the_trials_past_then_the_drones_publish_live(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "SANDBOX_DATA_DIR": str(tmp_path), "SANDBOX_PASSWORD_HASHING": "fast", "LANG": "en_US.UTF-8",
            "SANDBOX_PORT": str(port), "SANDBOX_EMBEDDED_MQTT_PORT": str(free_port())}
     env.pop("DATABASE_URL", None)
-    process = subprocess.Popen([SANDBOX, "demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen([SANDBOX, "demo", "--days", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, process)
-        token = httpx.post(base + "/api/v1/auth/token",
-                           json={"email": "uav@baymekong.demo", "password": "sandbox-demo-2026"}).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        wait_until_up(base, process, timeout_s=240)  # the past day is simulated first
+        headers = _log_in(base, "uav@baymekong.demo")
         trial = next(t for t in httpx.get(base + "/api/v1/trials", headers=headers).json()["items"]
                      if t["state"] == "active")
         first = _latest(base, trial["id"], headers)
@@ -40,11 +39,24 @@ def test_the_demo_drones_publish_live_telemetry_into_the_service(tmp_path: Path)
             assert after["status"]["online"] is True
         dead = httpx.get(base + f"/api/v1/trials/{trial['id']}/dead-letters", headers=headers).json()
         assert dead["total"] == 0
+        camera = _log_in(base, "camera@taydo-ai.demo")
+        [watching] = httpx.get(base + "/api/v1/trials", headers=camera).json()["items"]
+        assert watching["state"] == "active"  # and its past day is in: the camera watches day and night
+        [seen] = httpx.get(base + f"/api/v1/trials/{watching['id']}/telemetry/latest", headers=camera).json()
+        assert seen["serial"] == "TV-T2-0001" and seen["sample"]["fps"] > 0
+        age = datetime.now(UTC) - datetime.fromisoformat(seen["sample"]["time"])
+        assert timedelta(0) <= age < timedelta(minutes=15)  # simulated up to the minute the service opened
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0]
     assert process.returncode == 0, output
     assert re.search(r"drones of SB-\d{4}-\d{4} are publishing live", output), output
+    assert "Simulating 1 day of the trials" in output and "NKC-0001" in output
+
+
+def _log_in(base: str, email: str) -> dict[str, str]:
+    token = httpx.post(base + "/api/v1/auth/token", json={"email": email, "password": "sandbox-demo-2026"}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 def _latest(base: str, trial_id: str, headers: dict[str, str], timeout_s: float = 20) -> list[dict]:

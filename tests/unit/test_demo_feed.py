@@ -25,7 +25,7 @@ def test_the_sortie_covers_the_field_one_swath_apart_and_stays_inside() -> None:
     sortie = Sortie(FIELD)
     north_south_m = (9.7823 - 9.7788) * 110_600  # about the field's extent from south to north
     assert abs(sortie.rows - north_south_m / SWATH_M) <= 3
-    envelope = DemoFeed(Fleet("SB-2026-0001", "id", PLAN, []), "127.0.0.1", 1).envelope
+    envelope = DemoFeed(Fleet("agri_uav", "SB-2026-0001", "id", PLAN, []), "127.0.0.1", 1).envelope
     for second in range(0, int(sortie.seconds), 7):
         lat, lon, heading = sortie.where(second)
         assert envelope.distance_outside_m(lat, lon) == 0.0
@@ -34,7 +34,7 @@ def test_the_sortie_covers_the_field_one_swath_apart_and_stays_inside() -> None:
 
 
 def test_a_drone_flies_in_the_window_and_waits_disarmed_outside_it() -> None:
-    feed = DemoFeed(Fleet("SB-2026-0001", "id", PLAN, [("d1", "s1"), ("d2", "s2")]), "127.0.0.1", 1)
+    feed = DemoFeed(Fleet("agri_uav", "SB-2026-0001", "id", PLAN, [("S1", "d1", "s1"), ("S2", "d2", "s2")]), "127.0.0.1", 1)
     publisher = DeviceClient("127.0.0.1", 1, trial="SB-2026-0001", device="d1", secret="s1")
     flying = feed.samples(1, publisher, MORNING + timedelta(minutes=5), flying_since=MORNING)
     assert [s.seq for s in flying] == list(range(10))

@@ -73,6 +73,8 @@ class Consumer:
         group = settings.ingest_share_group
         self.filters = [f"$share/{group}/{f}" if group else f for f in INGEST_FILTERS]
         self._queue: queue.Queue[_Delivery] = queue.Queue()
+        self._last_arrival = 0.0  # time.monotonic() of the newest message
+        self._writing = False
         self._connection = 0
         self._connected, self._disconnected = threading.Event(), threading.Event()
         self._stop = threading.Event()
@@ -115,7 +117,8 @@ class Consumer:
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         content_type = getattr(message.properties, "ContentType", None) if message.properties else None
         received = Received(message.topic, bytes(message.payload), utcnow(), content_type, message.mid, message.qos)
-        self._queue.put(_Delivery(received, self._connection, time.monotonic()))
+        self._last_arrival = time.monotonic()
+        self._queue.put(_Delivery(received, self._connection, self._last_arrival))
 
     # ------------------------------------------------------------ the writer thread
 
@@ -192,11 +195,14 @@ class Consumer:
             self._watch_silence()
             batch = self._next_batch()
             if batch:
+                self._writing = True
                 try:
                     self._write(batch)
                 except Exception:
                     # An unexpected failure must not kill the writer; the messages stay unacknowledged.
                     log.exception("a batch of %d messages failed; the broker will deliver it again", len(batch))
+                finally:
+                    self._writing = False
 
     # ------------------------------------------------------------ running
 
@@ -212,6 +218,15 @@ class Consumer:
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
+
+    def wait_idle(self, quiet_s: float, timeout_s: float) -> bool:
+        """Wait until everything received is written and nothing has arrived for ``quiet_s``."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._queue.empty() and not self._writing and time.monotonic() - self._last_arrival >= quiet_s:
+                return True
+            time.sleep(0.05)
+        return False
 
     def stop(self) -> None:
         """Stop taking messages, write what was received, acknowledge it, disconnect."""

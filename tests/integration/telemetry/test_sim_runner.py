@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -113,20 +114,27 @@ faults = [
     {{ kind = "link_loss", at = "06:15", duration_s = 60 }},
     {{ kind = "outside_window", at = "12:00" }},
 ]
+[[devices]]
+name = "drone-2"
+kind = "agri_uav"
+windows = ["06:00-06:30"]
+rate_hz = 1
 """, encoding="utf-8")
     keys = tmp_path / "keys.json"
-    keys.write_text(f'{{"drone-1": {{"device": "{field.drones[0]}", "secret": "{field.secrets[field.drones[0]]}"}}}}')
+    keys.write_text(json.dumps({f"drone-{n + 1}": {"device": field.drones[n], "secret": field.secrets[field.drones[n]]}
+                                for n in (0, 1)}))
     with running_ingester(settings):
         result = CliRunner(env={"LANG": "en_US.UTF-8"}).invoke(main, [
             "sim", str(scenario), "--trial", field.trial["reference"], "--credentials", str(keys),
             "--broker", f"mqtt://127.0.0.1:{mosquitto.port}"])
         assert result.exit_code == 0, result.output
-        [stream] = streams(load(scenario), day)
-        samples = sum(1 for item in stream.items if isinstance(item, UavSample))
-        until(lambda: len(stored(field)) >= samples, 60, f"{samples} samples stored")
+        samples = [sum(1 for item in stream.items if isinstance(item, UavSample))
+                   for stream in streams(load(scenario), day)]
+        until(lambda: [len(stored(field, n)) for n in (0, 1)] == samples, 60, f"{samples} samples stored")
         until(lambda: {i["category"] for i in incidents(field)} >= {"geofence_breach", "link_lost", "outside_window"},
               30, "the incidents")
-    assert "drone-1" in result.output and len(stored(field)) == samples
+    assert "drone-1" in result.output and "drone-2" in result.output
+    assert incidents(field) and all(i["device_id"] == field.drones[0] for i in incidents(field))
     assert Counter(i["category"] for i in incidents(field)) == Counter(
         {"geofence_breach": 1, "link_lost": 1, "outside_window": 1})
     with field.engine.connect() as connection:
