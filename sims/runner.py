@@ -111,7 +111,9 @@ class SimDevice:
     def __post_init__(self) -> None:
         self._pending: dict[Channel, list[Any]] = {Channel.TELEMETRY: [], Channel.EVENT: []}  # by channel
         self._held: tuple[Channel, bytes] | None = None  # a message sent late (out_of_order)
-        self._faults = sorted(self.faults, key=lambda f: f.at)
+        ordered = sorted(self.faults, key=lambda f: f.at)
+        self._link_losses = [f for f in ordered if f.kind == "link_loss"]  # due by the simulated clock
+        self._message_faults = [f for f in ordered if f.kind != "link_loss"]  # due with the next message
         self._down = False
         self._restore_at: datetime | None = None  # None while down: until the simulator says it is back
         self.name = self.name or self.client.device
@@ -121,8 +123,8 @@ class SimDevice:
     def _link(self, now: datetime) -> None:
         if self._restore_at is not None and now >= self._restore_at:
             self._restore()
-        while self._faults and self._faults[0].kind == "link_loss" and self._faults[0].at <= now:
-            fault = self._faults.pop(0)
+        while self._link_losses and self._link_losses[0].at <= now:
+            fault = self._link_losses.pop(0)
             self._drop(now + timedelta(seconds=fault.duration_s))
 
     def _drop(self, until: datetime | None) -> None:
@@ -181,8 +183,8 @@ class SimDevice:
 
     def _send(self, channel: Channel, payload: bytes, at: datetime) -> None:
         due = []
-        while self._faults and self._faults[0].kind != "link_loss" and self._faults[0].at <= at:
-            due.append(self._faults.pop(0).kind)
+        while self._message_faults and self._message_faults[0].at <= at:
+            due.append(self._message_faults.pop(0).kind)
         if "malformed" in due:
             self.client.send_encoded(channel, payload[: len(payload) // 2])
             self.sent.malformed += 1
