@@ -18,15 +18,15 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ManualDelivery", "ManualSpraying", "manual_deliveries", "manual_spraying", "write_csv"]
+from sims.places import at_local
 
-LOCAL_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh
+__all__ = ["ManualDelivery", "ManualSpraying", "manual_deliveries", "manual_spraying", "write_csv"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def manual_deliveries(destinations: dict[str, float], start: date, days: int, *,
         day = start + timedelta(days=offset)
         if day.weekday() not in workdays:
             continue
-        opens = datetime(day.year, day.month, day.day, 7, tzinfo=UTC) - LOCAL_OFFSET
+        opens = at_local(day, time(7))
         for minute in np.sort(rng.uniform(0, 600, int(rng.poisson(per_day)))):
             where = names[int(rng.integers(len(names)))]
             distance = destinations[where]

@@ -27,10 +27,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from sandbox.telemetry.contract import CameraDetection, CameraStatus, DeviceStatus
+from sims.places import LOCAL_OFFSET
 
 __all__ = ["HOURLY_PROFILE", "TRAFFIC_MIX", "CameraSim", "CameraSpec", "Clip", "Outage", "TruthObject"]
 
-LOCAL_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 
 # Share of road users by class at a Cần Thơ city intersection: motorbikes dominate.
 TRAFFIC_MIX: dict[str, float] = {

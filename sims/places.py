@@ -6,10 +6,29 @@ Outlines are drawn near the named places for demonstration; they are not surveye
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-__all__ = ["CAMPUS_NINH_KIEU", "INTERSECTION_NINH_KIEU", "PLACES", "RICE_FIELDS_SOC_TRANG", "RICE_FIELDS_VI_TAN",
-           "RICE_FIELDS_VI_TAN_CONTROL", "polygon", "ring"]
+__all__ = [
+    "CAMPUS_NINH_KIEU",
+    "INTERSECTION_NINH_KIEU",
+    "LOCAL_OFFSET",
+    "PLACES",
+    "RICE_FIELDS_SOC_TRANG",
+    "RICE_FIELDS_VI_TAN",
+    "RICE_FIELDS_VI_TAN_CONTROL",
+    "at_local",
+    "polygon",
+    "ring",
+]
+
+
+LOCAL_OFFSET = timedelta(hours=7)  # Can Tho's clocks: Asia/Ho_Chi_Minh, UTC+7 all year round
+
+
+def at_local(day: date, clock: time) -> datetime:
+    """The moment (UTC) of a time of day on Can Tho's clocks."""
+    return datetime.combine(day, clock, tzinfo=UTC) - LOCAL_OFFSET
 
 
 def polygon(*ring: tuple[float, float]) -> dict[str, Any]:

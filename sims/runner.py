@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any, Literal
 
 from msgspec.structs import replace
@@ -52,7 +53,7 @@ from sandbox.telemetry.contract import (
     encode,
 )
 
-__all__ = ["WIRE_FAULTS", "Runner", "Sent", "SimDevice", "WireFault", "channel_of"]
+__all__ = ["WIRE_FAULTS", "Runner", "Sent", "SimDevice", "WireFault", "channel_of", "merge"]
 
 WireFaultKind = Literal["link_loss", "duplicate", "out_of_order", "malformed"]
 WIRE_FAULTS: tuple[WireFaultKind, ...] = ("link_loss", "duplicate", "out_of_order", "malformed")
@@ -232,22 +233,19 @@ class Runner:
             raise RuntimeError("the simulated clock has not started")
         return self.now
 
-    def _merged(self) -> Iterator[tuple[datetime, int, Any]]:
-        streams = [_numbered(index, device.items) for index, device in enumerate(self.devices)]
-        return heapq.merge(*streams, key=lambda entry: (entry[0], entry[1]))
 
     def run(self, deliver_timeout_s: float = 120.0) -> dict[str, Sent]:
         """Send every stream to its end, wait until the broker has everything; what each device sent."""
-        merged = self._merged()
+        merged = merge([device.items for device in self.devices])
         first = next(merged, None)
         if first is None:
             return {device.name: device.sent for device in self.devices}
-        self.now = first[0]
+        self.now = origin = first[1].t
         for device in self.devices:
             device.client.connect()
-        began, origin = time.monotonic(), first[0]
-        for count, (moment, index, item) in enumerate(_chain(first, merged)):
-            self.now = moment
+        began = time.monotonic()
+        for count, (index, item) in enumerate(chain([first], merged)):
+            moment = self.now = item.t
             if self.speed is not None:
                 lag = (moment - origin).total_seconds() / self.speed - (time.monotonic() - began)
                 if lag > 0:
@@ -276,9 +274,12 @@ class Runner:
             time.sleep(0.01)
 
 
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
+
+def merge(streams: Sequence[Iterable[Any]]) -> Iterator[tuple[int, Any]]:
+    """The items of several streams, each in time order, as one stream in time order: (stream's index, item)."""
+    numbered = [_numbered(index, items) for index, items in enumerate(streams)]
+    for _, index, item in heapq.merge(*numbered, key=lambda entry: (entry[0], entry[1])):
+        yield index, item
 
 
 def _numbered(index: int, items: Iterable[Any]) -> Iterator[tuple[datetime, int, Any]]:

@@ -37,14 +37,13 @@ from msgspec import Meta, Struct
 from sims.amr import AmrSim, AmrSpec
 from sims.camera import CameraSim, CameraSpec
 from sims.faults import SAMPLE_FAULTS, Fault, inject, random_faults
-from sims.places import PLACES, ring
+from sims.places import LOCAL_OFFSET, PLACES, at_local, ring
 from sims.runner import WIRE_FAULTS, WireFault
 from sims.uav import UavSim, UavSpec
 
 __all__ = ["SCENARIOS", "DeviceSpec", "FaultSpec", "Scenario", "ScenarioError", "Stream", "load", "streams"]
 
 SCENARIOS = Path(__file__).parent / "scenarios"  # the scenarios that ship with the project
-LOCAL = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 OUTSIDE_WINDOW = "outside_window"  # a sortie flown when the plan does not allow it
 FAULT_KINDS = (*SAMPLE_FAULTS, *WIRE_FAULTS, OUTSIDE_WINDOW)
 Kind = Literal["agri_uav", "ai_camera", "amr"]
@@ -177,11 +176,6 @@ def _window(text: str) -> tuple[time, time]:
     return start, end
 
 
-def _at(day: date, clock: time) -> datetime:
-    """A local time of day in Can Tho, as UTC."""
-    return datetime.combine(day, clock, tzinfo=UTC) - LOCAL
-
-
 # ----------------------------------------------------------------- building the streams
 
 
@@ -196,16 +190,17 @@ def _stream(scenario: Scenario, device: DeviceSpec, index: int, first: date) -> 
     days = [first + timedelta(days=d) for d in range(scenario.days)]
     weekdays = device.weekdays if device.weekdays is not None else DEFAULT_WEEKDAYS[device.kind]
     windows = [_window(w) for w in (device.windows or DEFAULT_WINDOWS[device.kind])]
-    spans = [(_at(day, a), _at(day, b)) for day in days if day.weekday() in weekdays for a, b in windows]
-    scheduled = [(fault, _at(first + timedelta(days=fault.day), _clock(fault.at))) for fault in device.faults]
+    spans = [(at_local(day, a), at_local(day, b)) for day in days if day.weekday() in weekdays for a, b in windows]
+    scheduled = [(fault, at_local(first + timedelta(days=fault.day), _clock(fault.at))) for fault in device.faults]
     extra = [(at, at + timedelta(seconds=max(f.duration_s, 900.0))) for f, at in scheduled if f.kind == OUTSIDE_WINDOW]
     spans = sorted([(a, b, False) for a, b in spans] + [(a, b, True) for a, b in extra])
     sample = [Fault(f.kind, at, f.duration_s, f.magnitude) for f, at in scheduled if f.kind in SAMPLE_FAULTS]  # type: ignore[arg-type]
     wire = [WireFault(f.kind, at, f.duration_s) for f, at in scheduled if f.kind in WIRE_FAULTS]  # type: ignore[arg-type]
     if device.random_faults is not None and spans:
         chosen = device.random_faults
-        drawn = random_faults(chosen.kinds, chosen.per_hour, _at(first, time()), _at(days[-1] + timedelta(days=1),  # type: ignore[arg-type]
-                              time()), seed=seed + 1, duration_s=chosen.duration_s)
+        span = (at_local(first, time()), at_local(days[-1] + timedelta(days=1), time()))
+        drawn = random_faults(chosen.kinds, chosen.per_hour, *span, seed=seed + 1,  # type: ignore[arg-type]
+                              duration_s=chosen.duration_s)
         sample += [f for f in drawn if f.kind in SAMPLE_FAULTS]
         wire += [WireFault(f.kind, f.at, f.duration_s) for f in drawn if f.kind in WIRE_FAULTS]  # type: ignore[arg-type]
     items = inject(_work(device, seed, first, spans), sample)
@@ -235,12 +230,12 @@ def _spans(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetim
             if extra:
                 yield start, until, UavSim(field, seed=seed + 500, spec=spec).work
                 continue
-            if (start + LOCAL).date() != day:  # a field a day: the drone sprays it afresh each (local) day
-                day = (start + LOCAL).date()
+            if (start + LOCAL_OFFSET).date() != day:  # a field a day: the drone sprays it afresh each (local) day
+                day = (start + LOCAL_OFFSET).date()
                 sim = UavSim(field, seed=seed + (day - first).days, spec=spec)
             yield start, until, sim.work  # type: ignore[union-attr]
     elif device.kind == "ai_camera":
-        alerts = _at(first + timedelta(days=device.alerts_from_day), time()) \
+        alerts = at_local(first + timedelta(days=device.alerts_from_day), time()) \
             if device.alerts_from_day is not None else None
         spec = CameraSpec(alert_effect=device.alert_effect, alerts_from=alerts,
                           **({"peak_per_hour": device.peak_per_hour} if device.peak_per_hour else {}))

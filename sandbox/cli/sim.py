@@ -90,17 +90,15 @@ def _broker(url: str | None, settings: Any) -> tuple[str, int]:
 
 
 def _write(made: list[Any], out: Path) -> dict[str, int]:
-    import heapq
-
     import msgspec
 
-    from sims.runner import channel_of
+    from sims.runner import channel_of, merge
 
     encoder = msgspec.json.Encoder()
     counts: dict[str, int] = {}
-    merged = heapq.merge(*[_labelled(n, stream) for n, stream in enumerate(made)])
     with out.open("wb") as sink:
-        for _, _, name, item in merged:
+        for index, item in merge([stream.items for stream in made]):
+            name = made[index].name
             sink.write(encoder.encode({"device": name, "channel": channel_of(item).value, "item": item}) + b"\n")
             counts[name] = counts.get(name, 0) + 1
         for stream in made:
@@ -108,11 +106,6 @@ def _write(made: list[Any], out: Path) -> dict[str, int]:
                 sink.write(encoder.encode({"device": stream.name, "wire_fault": fault.kind, "at": fault.at,
                                            "duration_s": fault.duration_s}) + b"\n")
     return counts
-
-
-def _labelled(n: int, stream: Any) -> Any:
-    for item in stream.items:
-        yield item.t, n, stream.name, item
 
 
 def _run(made: list[Any], keys: dict[str, tuple[str, str]], trial: str, host: str, port: int, message_s: float,

@@ -6,8 +6,9 @@ the ground; either way it sends ten samples at 10 Hz in one message a second, th
 client (``devices/``) with the device's own credentials, to the embedded broker. The ingester,
 the live rules and the read-back API see nothing different from a field.
 
-A stand-in until the simulators drive the demo: no wind, no GPS noise, no landings; back at the
-start of the pattern a drone has a fresh battery and a full tank, as if swapped in flight.
+The simulators (``sims/``) fill in the trials' past (``sandbox.demo.history``); this live part is simpler
+and runs around the clock: no wind, no GPS noise, no landings; back at the start of the pattern a
+drone has a fresh battery and a full tank, as if swapped in flight.
 """
 
 from __future__ import annotations
