@@ -22,7 +22,9 @@ device's own clock (a simulator passes its simulated one).
 
 A gateway or replay that already holds encoded messages hands them over with ``send_encoded``;
 a simulator that plays a radio link going down uses ``drop_link`` (the broker publishes the last
-will) and ``restore_link``.
+will) and ``restore_link``. A device that speaks another standard passes its ``dialect`` (the
+topics and the status messages; `devices.vda5050.Vda5050` for VDA 5050 robots); by default the
+client speaks the project's contract.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -53,7 +56,7 @@ from sandbox.telemetry.contract import (
     topic,
 )
 
-__all__ = ["DeviceClient", "DeviceRefused"]
+__all__ = ["Contract", "DeviceClient", "DeviceRefused", "Dialect"]
 
 log = logging.getLogger("devices")
 
@@ -67,6 +70,36 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Dialect(Protocol):
+    """How a device speaks on the broker: where each channel goes and how its statuses are written."""
+
+    @property
+    def content_type(self) -> str: ...
+
+    def topic(self, channel: Channel) -> str: ...
+
+    def status(self, status: DeviceStatus) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The project's wire contract: ``sandbox/{trial}/{device}/{channel}``, MessagePack or JSON."""
+
+    trial: str
+    device: str
+    encoding: Encoding = "msgpack"
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.encoding]
+
+    def topic(self, channel: Channel) -> str:
+        return topic(self.trial, self.device, channel)
+
+    def status(self, status: DeviceStatus) -> bytes:
+        return encode(status, self.encoding)
+
+
 class DeviceRefused(RuntimeError):
     """The broker refused the device (wrong credentials, not enrolled, revoked) or did not answer in time."""
 
@@ -75,12 +108,14 @@ class DeviceClient:
     def __init__(self, host: str, port: int, *, trial: str, device: str, secret: str,
                  outbox: str | Path = ":memory:", encoding: Encoding = "msgpack", batch_size: int = 10,
                  batch_delay_s: float = 1.0, window: int = 100, max_backoff_s: float = 30.0,
-                 firmware: str | None = None, clock: Callable[[], datetime] | None = None) -> None:
+                 firmware: str | None = None, clock: Callable[[], datetime] | None = None,
+                 dialect: Dialect | None = None) -> None:
         if not 1 <= batch_size <= MAX_ITEMS_PER_MESSAGE:
             raise ValueError(f"batch_size must be 1..{MAX_ITEMS_PER_MESSAGE}, not {batch_size}")
         self.host, self.port = host, port
         self.trial, self.device, self.encoding, self.firmware = trial, device, encoding, firmware
         self.batch_size, self.batch_delay_s, self.window = batch_size, batch_delay_s, window
+        self.dialect: Dialect = dialect or Contract(trial, device, encoding)
         self.outbox = Outbox(outbox)
         self.clock = clock or _utcnow
         self.refusal: str | None = None  # the broker's last reason for refusing the connection
@@ -108,7 +143,7 @@ class DeviceClient:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_publish
         self._properties = Properties(PacketTypes.PUBLISH)
-        self._properties.ContentType = CONTENT_TYPES[encoding]
+        self._properties.ContentType = self.dialect.content_type
 
     # ------------------------------------------------------------ numbering and sending
 
@@ -180,7 +215,7 @@ class DeviceClient:
                 self._publish(Channel(message.channel), message.payload, message.id)
 
     def _publish(self, channel: Channel, payload: bytes, message_id: int) -> mqtt.MQTTMessageInfo:
-        info = self.client.publish(topic(self.trial, self.device, channel), payload, qos=1,
+        info = self.client.publish(self.dialect.topic(channel), payload, qos=1,
                                    properties=self._properties)
         with self._flight:
             reason = self._early.pop(info.mid, None)
@@ -205,10 +240,10 @@ class DeviceClient:
     def _status(self, online: bool, graceful: bool = False) -> bytes:
         status = DeviceStatus(seq=self.next_seq(Channel.STATUS), t=self.clock(), online=online,
                               graceful=graceful, firmware=self.firmware)
-        return encode(status, self.encoding)
+        return self.dialect.status(status)
 
     def _on_pre_connect(self, _c: mqtt.Client, _u: Any) -> None:
-        self.client.will_set(topic(self.trial, self.device, Channel.STATUS), self._status(online=False), qos=1,
+        self.client.will_set(self.dialect.topic(Channel.STATUS), self._status(online=False), qos=1,
                              properties=self._properties)
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:

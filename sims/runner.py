@@ -23,6 +23,11 @@ malformed     before the message due at ``at``, a garbled copy (cut in half)    
 ============  ====================================================================  ======================
 
 A camera simulator's outage (its ``DeviceStatus`` offline, then online) is played as a link loss.
+
+A robot whose client speaks VDA 5050 (`devices.vda5050.Vda5050`) sends a ``state`` message per
+sample, as such robots do, and its link on ``connection``; VDA 5050 has no topic for events, so a
+robot's events stay aboard (what they stand for — an emergency stop, a safety-field violation, a
+fatal error — is in its state).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from typing import Any, Literal
 from msgspec.structs import replace
 
 from devices.client import DeviceClient
+from devices.vda5050 import Vda5050
 from sandbox.telemetry.contract import (
     MAX_ITEMS_PER_MESSAGE,
     AmrEvent,
@@ -118,6 +124,7 @@ class SimDevice:
         self._down = False
         self._restore_at: datetime | None = None  # None while down: until the simulator says it is back
         self.name = self.name or self.client.device
+        self._vda5050 = self.client.dialect if isinstance(self.client.dialect, Vda5050) else None
 
     # ------------------------------------------------------------ the link
 
@@ -156,6 +163,8 @@ class SimDevice:
                 self._drop(None)
             return
         channel = channel_of(item)
+        if self._vda5050 is not None and channel is not Channel.TELEMETRY:
+            return  # VDA 5050 carries no events
         batch = self._pending[channel]
         if batch and ((item.t - batch[0].t).total_seconds() >= self.message_s or len(batch) >= MAX_ITEMS_PER_MESSAGE):
             self._flush(channel)
@@ -172,8 +181,12 @@ class SimDevice:
             return
         self._pending[channel] = []
         numbered = [replace(item, seq=self.client.next_seq(channel)) for item in items]
-        message = Telemetry(samples=numbered) if channel is Channel.TELEMETRY else Events(events=numbered)
-        self._send(channel, encode(message, self.client.encoding), items[0].t)
+        if self._vda5050 is not None:  # a state message per sample
+            for sample in numbered:
+                self._send(channel, self._vda5050.state(sample), sample.t)
+        else:
+            message = Telemetry(samples=numbered) if channel is Channel.TELEMETRY else Events(events=numbered)
+            self._send(channel, encode(message, self.client.encoding), items[0].t)
         sent = self.sent
         sent.first = min(sent.first or items[0].t, items[0].t)
         sent.last = max(sent.last or items[-1].t, items[-1].t)

@@ -12,6 +12,11 @@
     place = "vi_tan"          # a field of sims.places (drones)
     windows = ["05:30-09:30"] # local times of work each day (defaults by kind)
 
+    [devices.vda5050]         # robots: speak VDA 5050 instead of the project's contract
+    manufacturer = "RobotNK"  # as enrolled (the device's identity)
+    serial = "NKC-0001"
+    version = "2.0.0"
+
     [[devices.faults]]
     kind = "geofence_breach"  # a sample fault (sims.faults), a wire fault (sims.runner) or outside_window
     at = "06:20"              # local time on the scenario's day `day` (0 = the first)
@@ -34,6 +39,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from devices.vda5050 import VERSIONS as VDA5050_VERSIONS
+from devices.vda5050 import Vda5050
 from sims.amr import AmrSim, AmrSpec
 from sims.camera import CameraSim, CameraSpec
 from sims.faults import SAMPLE_FAULTS, Fault, inject, random_faults
@@ -41,7 +48,8 @@ from sims.places import LOCAL_OFFSET, PLACES, at_local, ring
 from sims.runner import WIRE_FAULTS, WireFault
 from sims.uav import UavSim, UavSpec
 
-__all__ = ["SCENARIOS", "DeviceSpec", "FaultSpec", "Scenario", "ScenarioError", "Stream", "load", "streams"]
+__all__ = ["SCENARIOS", "DeviceSpec", "FaultSpec", "Scenario", "ScenarioError", "Stream", "Vda5050Spec", "load",
+           "streams"]
 
 SCENARIOS = Path(__file__).parent / "scenarios"  # the scenarios that ship with the project
 OUTSIDE_WINDOW = "outside_window"  # a sortie flown when the plan does not allow it
@@ -71,6 +79,12 @@ class RandomFaults(Struct, kw_only=True, forbid_unknown_fields=True):
     duration_s: Annotated[float, Meta(gt=0)] = 30.0
 
 
+class Vda5050Spec(Struct, kw_only=True, forbid_unknown_fields=True):
+    manufacturer: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^/#+]+$")]
+    serial: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^/#+]+$")]
+    version: str = "2.0.0"
+
+
 class DeviceSpec(Struct, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=64)]
     kind: Kind
@@ -83,6 +97,7 @@ class DeviceSpec(Struct, kw_only=True, forbid_unknown_fields=True):
     alerts_from_day: Annotated[int, Meta(ge=0)] | None = None  # cameras: the alerts start (a pre-period before)
     alert_effect: Annotated[float, Meta(ge=0, le=1)] = 0.0  # cameras: 0 at a control site
     missions_per_hour: Annotated[float, Meta(gt=0)] | None = None  # robots
+    vda5050: Vda5050Spec | None = None  # robots: speak VDA 5050
     faults: list[FaultSpec] = []
     random_faults: RandomFaults | None = None
 
@@ -110,6 +125,7 @@ class Stream:
     kind: str
     items: Iterator[Any]
     wire_faults: list[WireFault]
+    dialect: Vda5050 | None = None  # how the device speaks, if not the project's contract
 
 
 def load(path: str | Path) -> Scenario:
@@ -157,6 +173,12 @@ def _problems(scenario: Scenario) -> list[str]:
                 _clock(fault.at)
             except ValueError:
                 found.append(f"{where}.faults[{m}]: at {fault.at!r} is not a time of day HH:MM")
+        if device.vda5050 is not None:
+            if device.kind != "amr":
+                found.append(f"{where}: only a robot (amr) speaks VDA 5050, not a {device.kind}")
+            if device.vda5050.version not in VDA5050_VERSIONS:
+                found.append(f"{where}.vda5050: version {device.vda5050.version!r} is not one of "
+                             f"{', '.join(VDA5050_VERSIONS)}")
         if device.random_faults is not None:
             unknown = [k for k in device.random_faults.kinds if k not in (*SAMPLE_FAULTS, *WIRE_FAULTS)]
             if unknown:
@@ -204,7 +226,9 @@ def _stream(scenario: Scenario, device: DeviceSpec, index: int, first: date) -> 
         sample += [f for f in drawn if f.kind in SAMPLE_FAULTS]
         wire += [WireFault(f.kind, f.at, f.duration_s) for f in drawn if f.kind in WIRE_FAULTS]  # type: ignore[arg-type]
     items = inject(_work(device, seed, first, spans), sample)
-    return Stream(device.name, device.kind, items, sorted(wire, key=lambda f: f.at))
+    vda = device.vda5050
+    dialect = Vda5050(vda.manufacturer, vda.serial, vda.version) if vda is not None else None
+    return Stream(device.name, device.kind, items, sorted(wire, key=lambda f: f.at), dialect)
 
 
 def _work(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetime, datetime, bool]]) -> Iterator[Any]:

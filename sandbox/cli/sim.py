@@ -121,7 +121,8 @@ def _run(made: list[Any], keys: dict[str, tuple[str, str]], trial: str, host: st
     for stream in made:
         device, secret = keys[stream.name]
         outbox = outbox_dir / f"{stream.name}.outbox" if outbox_dir else ":memory:"
-        client = DeviceClient(host, port, trial=trial, device=device, secret=secret, outbox=outbox, max_backoff_s=5)
+        client = DeviceClient(host, port, trial=trial, device=device, secret=secret, outbox=outbox, max_backoff_s=5,
+                              dialect=stream.dialect)
         devices.append(SimDevice(client, stream.items, stream.wire_faults, message_s=message_s, name=stream.name))
     lang = language()
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as progress:

@@ -9,10 +9,10 @@ from itertools import pairwise
 
 import pytest
 
+from devices.vda5050 import Vda5050
 from sandbox.telemetry.adapters.vda5050 import _validator
-from sandbox.telemetry.contract import AmrEvent, AmrSample, validated
+from sandbox.telemetry.contract import AmrEvent, AmrSample, Channel, DeviceStatus, validated
 from sims.amr import CAMPUS, AmrSim, AmrSpec
-from sims.vda5050 import Vda5050Robot
 
 MORNING = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 07:00 in Can Tho
 EVENING = MORNING + timedelta(hours=10)
@@ -103,13 +103,21 @@ def test_the_battery_drains_with_work_and_charges_at_the_depot() -> None:
 @pytest.mark.parametrize("version", ["2.0.0", "2.1.0", "3.0.0"])
 def test_vda5050_state_and_connection_meet_the_official_schemas(day, version: str) -> None:
     _, samples, _ = day
-    robot = Vda5050Robot("RobotNK", "NK-01", version)
+    robot = Vda5050("RobotNK", "NK-01", version)
     stop = next(s for s in samples if s.emergency_stop)
     moving = next(s for s in samples if s.speed_mps > 0.5)
     for sample in (samples[0], stop, moving):
         document = json.loads(robot.state(sample))
         _validator(version, "state").validate(document)
-    assert robot.topic("state") == f"uagv/v{version[0]}/RobotNK/NK-01/state"
+    assert robot.topic(Channel.TELEMETRY) == f"uagv/v{version[0]}/RobotNK/NK-01/state"
+    assert robot.topic(Channel.STATUS) == f"uagv/v{version[0]}/RobotNK/NK-01/connection"
+    with pytest.raises(ValueError, match="not event"):
+        robot.topic(Channel.EVENT)
     for state in ("ONLINE", "OFFLINE", "CONNECTIONBROKEN"):
-        _validator(version, "connection").validate(json.loads(robot.connection(MORNING, state)))
-    assert json.loads(robot.state(moving))["headerId"] == 3  # counted per topic
+        _validator(version, "connection").validate(json.loads(robot.connection(7, MORNING, state)))
+    assert json.loads(robot.state(moving))["headerId"] == moving.seq  # the client's numbering, per topic
+    will = json.loads(robot.status(DeviceStatus(seq=4, t=MORNING, online=False)))
+    assert will["connectionState"] == ("CONNECTION_BROKEN" if version == "3.0.0" else "CONNECTIONBROKEN")
+    assert will["headerId"] == 4
+    assert json.loads(robot.status(DeviceStatus(seq=5, t=MORNING, online=False, graceful=True)))[
+        "connectionState"] == "OFFLINE"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from devices.vda5050 import Vda5050
 from sandbox.telemetry import contract
 from sandbox.telemetry.contract import Channel
 from sims.runner import Runner, SimDevice, WireFault
@@ -16,6 +18,7 @@ T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 class FakeClient:
     def __init__(self, device: str) -> None:
         self.device, self.encoding, self.connected = device, "json", False
+        self.dialect: Vda5050 | None = None
         self.clock = None
         self.log: list[tuple] = []
         self.seqs: dict[Channel, int] = {}
@@ -104,3 +107,18 @@ def test_two_devices_each_send_their_own_stream() -> None:
     for k, client in enumerate(clients):
         times = [s["t"] for b in client.sent() for s in b]
         assert times[0] == (T0 + timedelta(seconds=k / 3)).isoformat().replace("+00:00", "Z")
+
+
+def test_a_robot_speaking_vda5050_sends_a_state_per_sample_and_keeps_its_events() -> None:
+    client = FakeClient("r1")
+    client.dialect = Vda5050("RobotNK", "NKC-0001", "2.1.0")
+    moments = [T0 + timedelta(seconds=n) for n in range(6)]
+    items = [contract.AmrSample(seq=0, t=t, x=float(n), y=0.0, map_id="campus", speed_mps=1.0, heading_deg=90.0,
+                                battery_pct=70.0, mode="AUTOMATIC") for n, t in enumerate(moments)]
+    items.insert(3, contract.AmrEvent(seq=0, t=moments[2], type="near_miss"))
+    [sent] = Runner([SimDevice(client, items, message_s=5.0)]).run().values()  # type: ignore[arg-type]
+    states = [json.loads(entry[2]) for entry in client.log if entry[0] == "send"]
+    assert [s["headerId"] for s in states] == list(range(101, 107)) and {e[1] for e in client.log} == {
+        Channel.TELEMETRY}
+    assert [s["agvPosition"]["x"] for s in states] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert (sent.messages, sent.samples, sent.events) == (6, 6, 0)

@@ -95,6 +95,12 @@ faults = [
     (("first_day = \"2026-11-23\"", "first_day = \"yesterday\""), "first_day 'yesterday' is neither a date"),
     (("name = \"t\"", "name = \"t\"\ndays = 0"), "Expected `int` >= 1 - at `$.days`"),
     (("seed = 4", "seed = [4"), "not TOML"),
+    (("rate_hz = 2", "rate_hz = 2\nvda5050 = { manufacturer = \"RobotNK\", serial = \"1\" }"),
+     "devices[0] (drone-1): only a robot (amr) speaks VDA 5050, not a agri_uav"),
+    (("kind = \"agri_uav\"", "kind = \"amr\"\nvda5050 = { manufacturer = \"RobotNK\", serial = \"1\", version = \"1.1\" }"),
+     "devices[0] (drone-1).vda5050: version '1.1' is not one of 2.0.0, 2.1.0, 3.0.0"),
+    (("kind = \"agri_uav\"", "kind = \"amr\"\nvda5050 = { manufacturer = \"Robot/NK\", serial = \"1\" }"),
+     "at `$.devices[0].vda5050.manufacturer`"),
 ])
 def test_a_mistake_in_a_scenario_is_named_with_its_place(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     with pytest.raises(ScenarioError) as raised:
@@ -113,7 +119,7 @@ def test_the_command_says_what_is_missing_and_exits_non_zero(tmp_path: Path) -> 
     runner = CliRunner(env={"LANG": "en_US.UTF-8"})
     path = write(tmp_path, DRONE)
     unknown = runner.invoke(main, ["sim", "no-such-scenario"])
-    assert unknown.exit_code != 0 and "Shipped scenarios: campus-robot, every-fault" in unknown.output
+    assert unknown.exit_code != 0 and "Shipped scenarios: campus-robot, campus-robot-vda5050, every-fault" in unknown.output
     no_trial = runner.invoke(main, ["sim", str(path)])
     assert no_trial.exit_code != 0 and "--trial" in no_trial.output
     no_keys = runner.invoke(main, ["sim", str(path), "--trial", "SB-2026-0001"])
@@ -125,3 +131,11 @@ def test_the_command_says_what_is_missing_and_exits_non_zero(tmp_path: Path) -> 
     bad_broker = runner.invoke(main, ["sim", str(path), "--trial", "SB-2026-0001", "--credentials", str(keys),
                                       "--broker", "http://x"])
     assert bad_broker.exit_code != 0
+
+
+def test_a_robot_of_a_scenario_may_speak_vda5050() -> None:
+    [stream] = streams(load(SCENARIOS / "campus-robot-vda5050.toml"), TODAY)
+    assert stream.dialect is not None and stream.dialect.topic(contract.Channel.TELEMETRY) == \
+        "uagv/v2/RobotNK/NKC-0001/state"
+    [plain] = streams(load(SCENARIOS / "campus-robot.toml"), TODAY)
+    assert plain.dialect is None

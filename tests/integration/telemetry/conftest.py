@@ -57,14 +57,15 @@ def batch(*samples: contract.UavSample, encoding: str = "json") -> bytes:
     return contract.encode(contract.Telemetry(samples=list(samples)), encoding)  # type: ignore[arg-type]
 
 
-def in_window_now() -> datetime:
-    """The latest 07:00 in Can Tho on a Monday to Saturday at least two hours ago: inside the demo UAV plan's
-    morning window, with room after it for a test's flight that must not reach into the future."""
+def in_window_now(working_days: int = 6) -> datetime:
+    """The latest 07:00 in Can Tho on a Monday to Saturday (``working_days=5``: to Friday, the robot plan's week)
+    at least two hours ago: inside the demo plans' morning windows, with room after it for a test's flight that
+    must not reach into the future."""
     local_now = utcnow().astimezone(LOCAL_TZ)
     moment = local_now.replace(hour=7, minute=0, second=0, microsecond=0)
     if moment > local_now - timedelta(hours=2):
         moment -= timedelta(days=1)
-    while moment.weekday() == 6:
+    while moment.weekday() >= working_days:
         moment -= timedelta(days=1)
     return moment.astimezone(UTC)
 

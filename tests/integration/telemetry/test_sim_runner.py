@@ -12,13 +12,17 @@ import pytest
 from sqlalchemy import select
 
 from devices.client import DeviceClient
+from devices.vda5050 import Vda5050
 from sandbox.config import Settings
-from sandbox.telemetry.contract import UavSample
+from sandbox.telemetry.contract import AmrSample, UavSample
 from sandbox.telemetry.models import DeadLetter
-from sandbox.telemetry.store.tables import UAV_SAMPLES
+from sandbox.telemetry.store.tables import AMR_SAMPLES, UAV_SAMPLES
+from sims.amr import AmrSim
+from sims.faults import Fault, inject
 from sims.runner import Runner, SimDevice, WireFault
 from sims.scenario import load, streams
 from sims.uav import UavSim
+from tests.integration import steps
 from tests.integration.telemetry.conftest import Field, in_window_now
 from tests.integration.telemetry.mqtt import broker_settings, running_ingester, until
 from tests.integration.telemetry.test_sim_faults import FIELD_RING, incidents
@@ -137,5 +141,45 @@ rate_hz = 1
     assert incidents(field) and all(i["device_id"] == field.drones[0] for i in incidents(field))
     assert Counter(i["category"] for i in incidents(field)) == Counter(
         {"geofence_breach": 1, "link_lost": 1, "outside_window": 1})
+    with field.engine.connect() as connection:
+        assert [r for (r,) in connection.execute(select(DeadLetter.reason))] == ["malformed"]
+
+
+def test_a_robot_speaking_vda5050_sends_a_state_per_sample_and_its_link_on_connection(
+        field: Field, settings: Settings, mosquitto, tmp_path: Path) -> None:
+    start = in_window_now(working_days=5)  # the robot plan works Monday to Friday
+    trial = steps.approved(field.api, kind="amr", start=start.date() - timedelta(days=5))
+    enrolled = field.api.call("POST", f"/trials/{trial['id']}/devices", "alpha", {
+        "serial": "NKC-0001", "model": "NKC-1", "identity": {"protocol": "vda5050", "manufacturer": "RobotNK"}},
+        expect=201)
+    field.trial = steps.move(field.api, trial, "alpha", "activate")
+    robot_id = enrolled["device"]["id"]
+    client = DeviceClient("127.0.0.1", mosquitto.port, trial=trial["reference"], device=robot_id,
+                          secret=enrolled["mqtt_password"], outbox=tmp_path / "robot.outbox", max_backoff_s=2,
+                          dialect=Vda5050("RobotNK", "NKC-0001", "2.0.0"))
+    items = list(inject(AmrSim(seed=4).work(start, start + timedelta(minutes=20)),
+                        [Fault("collision", start + timedelta(minutes=5), 20)]))
+    lost = start + timedelta(minutes=10)
+    device = SimDevice(client, items, [WireFault("link_loss", lost, 60),
+                                       WireFault("malformed", start + timedelta(minutes=12))])
+    with running_ingester(settings):
+        [sent] = Runner([device]).run().values()
+
+        def rows() -> list:
+            with field.engine.connect() as connection:
+                return connection.execute(select(AMR_SAMPLES.c.seq, AMR_SAMPLES.c.emergency_stop).where(
+                    AMR_SAMPLES.c.device_id == uuid.UUID(robot_id)).order_by(AMR_SAMPLES.c.time)).all()
+        until(lambda: len(rows()) >= sent.samples, 60, f"{sent.samples} robot samples stored")
+        until(lambda: {"emergency_stop", "link_lost"} <= {i["category"] for i in incidents(field)}, 30,
+              "the robot's incidents")
+    samples = [item for item in items if isinstance(item, AmrSample)]
+    assert sent.samples == sent.messages == len(samples) and sent.events == 0  # VDA 5050 has no event topic
+    stored_rows = rows()
+    assert [seq for seq, _ in stored_rows] == list(range(len(samples)))  # header ids: the client's numbering
+    assert sum(stop for _, stop in stored_rows) == sum(s.emergency_stop for s in samples) > 0
+    found = {i["category"]: i for i in incidents(field)}
+    assert not found["link_lost"]["ongoing"]  # the robot said ONLINE on its connection topic when it was back
+    began, ended = (datetime.fromisoformat(found["link_lost"][k]) for k in ("started_at", "ended_at"))
+    assert lost - timedelta(seconds=2) <= began <= lost and timedelta(seconds=60) <= ended - lost <= timedelta(seconds=62)
     with field.engine.connect() as connection:
         assert [r for (r,) in connection.execute(select(DeadLetter.reason))] == ["malformed"]
