@@ -26,7 +26,6 @@ Publishers, broker, database and ingesters share the machine's cores, as they wo
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import signal
 import statistics
@@ -45,7 +44,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from bench.load import Job, publisher
+from sims.load import Load, offer
 
 ROOT = Path(__file__).resolve().parents[1]
 SANDBOX = str(Path(sys.executable).parent / "sandbox")
@@ -175,40 +174,27 @@ def inside_operating_window() -> float:
 
 def run_phase(rig: Rig, devices: list[tuple[str, str]], samples_per_message: int, seconds: float, rate: float,
               publishers: int) -> dict:
-    """Publish from several processes; watch committed rows; return rates and the exactly-once check."""
+    """Publish from several processes (`sims.load`); watch committed rows; return rates and the exactly-once check."""
     settle(rig.dsn)
-    context = multiprocessing.get_context("spawn")
-    results, ready, go = context.Queue(), context.Queue(), context.Event()
-    share = [devices[i::publishers] for i in range(publishers)]
-    first_time = inside_operating_window()
-    jobs = [Job(rig.port, part, rig.trial, samples_per_message, seconds, rate / publishers, first_time)
-            for part in share]
-    processes = [context.Process(target=publisher, args=(job, ready, go, results)) for job in jobs]
-    for process in processes:
-        process.start()
-    for _ in processes:
-        ready.get(timeout=600)
     ids = [device for device, _ in devices]
-    timeline = []
+    timeline: list[tuple[float, int]] = []
     baseline = committed(rig.dsn)
-    go.set()
-    while any(p.is_alive() for p in processes):
-        timeline.append((time.monotonic(), committed(rig.dsn) - baseline))
-        time.sleep(1)
-    published = [results.get(timeout=60) for _ in processes]
-    total = sum(p["samples"] for p in published)
+    load = Load(trial=rig.trial, devices=devices, first_time=inside_operating_window(),
+                samples_per_message=samples_per_message, messages_per_s=rate, seconds=seconds, publishers=publishers)
+    offered = offer("127.0.0.1", rig.port, load,
+                    tick=lambda: timeline.append((time.monotonic(), committed(rig.dsn) - baseline)))
     deadline = time.monotonic() + 600
-    while committed(rig.dsn) - baseline < total and time.monotonic() < deadline:
+    while committed(rig.dsn) - baseline < offered.samples and time.monotonic() < deadline:
         timeline.append((time.monotonic(), committed(rig.dsn) - baseline))
         time.sleep(1)
     stored, distinct = count_rows(rig.dsn, ids)
     # Sustained rate: committed samples per second over the publishing window, after 2 s of warm-up.
     window = [point for point in timeline if 2 <= point[0] - timeline[0][0] <= seconds]
     rate_committed = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]) if len(window) > 1 else 0.0
-    return {"published_samples": total, "published_messages": sum(p["messages"] for p in published),
-            "acked": sum(p["acked"] for p in published), "stored": stored, "distinct": distinct,
+    return {"published_samples": offered.samples, "published_messages": offered.messages,
+            "acked": offered.acked, "stored": stored, "distinct": distinct,
             "samples_per_s": rate_committed, "messages_per_s": rate_committed / samples_per_message,
-            "publish_messages_per_s": sum(p["messages"] / p["seconds"] for p in published)}
+            "publish_messages_per_s": sum(p["messages"] / p["seconds"] for p in offered.publishers)}
 
 
 def lag_probe(rig: Rig, probe: tuple[str, str], seconds: float, stop: threading.Event) -> list[float]:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.ingest import build_rig, inside_operating_window
-from bench.load import sample
+from sims.load import sample
 
 console = Console()
 

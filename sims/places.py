@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "CAMPUS_NINH_KIEU",
     "INTERSECTION_NINH_KIEU",
+    "INTERSECTION_NINH_KIEU_CONTROL",
     "LOCAL_OFFSET",
     "PLACES",
     "RICE_FIELDS_SOC_TRANG",
@@ -48,6 +49,10 @@ RICE_FIELDS_VI_TAN_CONTROL = polygon(
 INTERSECTION_NINH_KIEU = polygon(
     (105.7700, 10.0240), (105.7710, 10.0240), (105.7710, 10.0250), (105.7700, 10.0250)
 )
+# A busy junction further west on 3 Tháng 2 street with no camera alerts: the camera trial's control site.
+INTERSECTION_NINH_KIEU_CONTROL = polygon(
+    (105.7560, 10.0296), (105.7570, 10.0296), (105.7570, 10.0306), (105.7560, 10.0306)
+)
 # A university campus on 3 Tháng 2 street, Ninh Kiều ward.
 CAMPUS_NINH_KIEU = polygon(
     (105.7655, 10.0290), (105.7712, 10.0291), (105.7714, 10.0333), (105.7660, 10.0336), (105.7652, 10.0312)
@@ -62,6 +67,7 @@ PLACES: dict[str, dict[str, Any]] = {
     "vi_tan_control": RICE_FIELDS_VI_TAN_CONTROL,
     "soc_trang": RICE_FIELDS_SOC_TRANG,
     "ninh_kieu_intersection": INTERSECTION_NINH_KIEU,
+    "ninh_kieu_control_intersection": INTERSECTION_NINH_KIEU_CONTROL,
     "ninh_kieu_campus": CAMPUS_NINH_KIEU,
 }
 

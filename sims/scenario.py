@@ -22,9 +22,13 @@
     at = "06:20"              # local time on the scenario's day `day` (0 = the first)
     duration_s = 30
 
+A load scenario has a ``[load]`` table instead of devices (`LoadSpec`: how many devices, messages a
+second, samples a message, for how long): ``sandbox sim`` offers it with `sims.load`.
+
 `load` reads and checks a file (TOML), with the place of every mistake in the message;
 `streams` turns a scenario into each device's items in time order, with its wire faults, ready
-for the `Runner`. Everything is drawn from the scenario's seed: same file, same streams.
+for the `Runner`; `load_of` turns a load scenario into the `sims.load.Load` to offer. Everything
+is drawn from the scenario's seed: same file, same streams.
 """
 
 from __future__ import annotations
@@ -41,15 +45,17 @@ from msgspec import Meta, Struct
 
 from devices.vda5050 import VERSIONS as VDA5050_VERSIONS
 from devices.vda5050 import Vda5050
+from sandbox.telemetry.contract import MAX_ITEMS_PER_MESSAGE
 from sims.amr import AmrSim, AmrSpec
 from sims.camera import CameraSim, CameraSpec
 from sims.faults import SAMPLE_FAULTS, Fault, inject, random_faults
+from sims.load import Load
 from sims.places import LOCAL_OFFSET, PLACES, at_local, ring
 from sims.runner import WIRE_FAULTS, WireFault
 from sims.uav import UavSim, UavSpec
 
-__all__ = ["SCENARIOS", "DeviceSpec", "FaultSpec", "Scenario", "ScenarioError", "Stream", "Vda5050Spec", "load",
-           "streams"]
+__all__ = ["SCENARIOS", "DeviceSpec", "FaultSpec", "LoadSpec", "Scenario", "ScenarioError", "Stream", "Vda5050Spec",
+           "load", "load_of", "streams"]
 
 SCENARIOS = Path(__file__).parent / "scenarios"  # the scenarios that ship with the project
 OUTSIDE_WINDOW = "outside_window"  # a sortie flown when the plan does not allow it
@@ -98,8 +104,21 @@ class DeviceSpec(Struct, kw_only=True, forbid_unknown_fields=True):
     alert_effect: Annotated[float, Meta(ge=0, le=1)] = 0.0  # cameras: 0 at a control site
     missions_per_hour: Annotated[float, Meta(gt=0)] | None = None  # robots
     vda5050: Vda5050Spec | None = None  # robots: speak VDA 5050
+    message_s: Annotated[float, Meta(gt=0, le=300)] | None = None  # default: the scenario's
     faults: list[FaultSpec] = []
     random_faults: RandomFaults | None = None
+
+
+class LoadSpec(Struct, kw_only=True, forbid_unknown_fields=True):
+    """N drones × a message rate (load mode): a steady spraying run each, samples 10 ms apart."""
+
+    devices: Annotated[int, Meta(ge=1, le=1000)]
+    messages_per_s: Annotated[float, Meta(ge=0)] = 0.0  # all devices together; 0: as fast as the broker takes them
+    samples_per_message: Annotated[int, Meta(ge=1, le=MAX_ITEMS_PER_MESSAGE)] = 100
+    seconds: Annotated[float, Meta(gt=0, le=3600)] = 30.0
+    publishers: Annotated[int, Meta(ge=1, le=16)] = 1  # processes sharing the devices
+    place: str = "vi_tan"  # the field the drones are over
+    at: str = "06:00"  # local time of the first sample, on the scenario's first day
 
 
 class Scenario(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -109,8 +128,9 @@ class Scenario(Struct, kw_only=True, forbid_unknown_fields=True):
     first_day: str = "-1"
     days: Annotated[int, Meta(ge=1, le=30)] = 1
     speed: Annotated[float, Meta(ge=0)] = 0.0  # 0: as fast as the broker takes it; 1: real time
-    message_s: Annotated[float, Meta(gt=0, le=60)] = 1.0  # simulated seconds of samples in one message
-    devices: Annotated[list[DeviceSpec], Meta(min_length=1)]
+    message_s: Annotated[float, Meta(gt=0, le=300)] = 1.0  # simulated seconds of items gathered into one message
+    devices: list[DeviceSpec] = []
+    load: LoadSpec | None = None  # a load scenario, instead of devices
 
     def start_day(self, today: date) -> date:
         return today - timedelta(days=int(self.first_day[1:])) if self.first_day.startswith("-") \
@@ -126,6 +146,7 @@ class Stream:
     items: Iterator[Any]
     wire_faults: list[WireFault]
     dialect: Vda5050 | None = None  # how the device speaks, if not the project's contract
+    message_s: float = 1.0  # simulated seconds of items gathered into one message
 
 
 def load(path: str | Path) -> Scenario:
@@ -153,6 +174,10 @@ def _problems(scenario: Scenario) -> list[str]:
         scenario.start_day(date(2026, 1, 1))
     except ValueError:
         found.append(f"first_day {scenario.first_day!r} is neither a date (2026-11-20) nor -N days")
+    if bool(scenario.devices) == (scenario.load is not None):
+        found.append("a scenario has [[devices]] or a [load], one of them")
+    if scenario.load is not None:
+        found += _load_problems(scenario.load)
     names = [device.name for device in scenario.devices]
     found += [f"two devices are called {name!r}" for name in sorted({n for n in names if names.count(n) > 1})]
     for n, device in enumerate(scenario.devices):
@@ -184,6 +209,38 @@ def _problems(scenario: Scenario) -> list[str]:
             if unknown:
                 found.append(f"{where}.random_faults: unknown kinds {unknown}")
     return found
+
+
+def _load_problems(spec: LoadSpec) -> list[str]:
+    found = []
+    if spec.place not in PLACES:
+        found.append(f"load: no place {spec.place!r}; known: {', '.join(PLACES)}")
+    if spec.publishers > spec.devices:
+        found.append(f"load: {spec.publishers} publishers for {spec.devices} device(s): at most one per device")
+    try:
+        _clock(spec.at)
+    except ValueError:
+        found.append(f"load: at {spec.at!r} is not a time of day HH:MM")
+    return found
+
+
+def load_of(scenario: Scenario, devices: list[tuple[str, str]], trial: str, today: date, now: datetime) -> Load:
+    """The load to offer for a load scenario, with the devices' credentials (id, secret); `ScenarioError` if the
+    samples would run into the future (the ingester takes nothing from the future)."""
+    spec = scenario.load
+    if spec is None:
+        raise ScenarioError(f"{scenario.name} is not a load scenario")
+    corners = ring(spec.place)[:-1]
+    where = (sum(lat for _, lat in corners) / len(corners), sum(lon for lon, _ in corners) / len(corners))
+    first = at_local(scenario.start_day(today), _clock(spec.at))
+    offered = Load(trial=trial, devices=devices, first_time=first.timestamp(), where=where,
+                   samples_per_message=spec.samples_per_message, messages_per_s=spec.messages_per_s,
+                   seconds=spec.seconds, publishers=spec.publishers)
+    last = first + timedelta(seconds=offered.span_s)
+    if last > now:
+        raise ScenarioError(f"{scenario.name}: the samples would run from {first:%Y-%m-%d %H:%M} UTC to "
+                            f"{last:%Y-%m-%d %H:%M} UTC, into the future: start them earlier (first_day, load.at)")
+    return offered
 
 
 def _clock(text: str) -> time:
@@ -228,7 +285,8 @@ def _stream(scenario: Scenario, device: DeviceSpec, index: int, first: date) -> 
     items = inject(_work(device, seed, first, spans), sample)
     vda = device.vda5050
     dialect = Vda5050(vda.manufacturer, vda.serial, vda.version) if vda is not None else None
-    return Stream(device.name, device.kind, items, sorted(wire, key=lambda f: f.at), dialect)
+    return Stream(device.name, device.kind, items, sorted(wire, key=lambda f: f.at), dialect,
+                  device.message_s or scenario.message_s)
 
 
 def _work(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetime, datetime, bool]]) -> Iterator[Any]:

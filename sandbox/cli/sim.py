@@ -1,4 +1,5 @@
-"""``sandbox sim``: run a scenario of simulated devices against a broker, or write what they would send."""
+"""``sandbox sim``: run a scenario of simulated devices against a broker, or write what they would send;
+offer a load scenario's N devices × rate and report what was sent."""
 
 from __future__ import annotations
 
@@ -30,20 +31,26 @@ def _scenario(name: str) -> Any:
                                                 f"The scenario cannot run: {exc}. Shipped scenarios: {shipped}")) from exc
 
 
-def _credentials(path: Path | None, names: list[str]) -> dict[str, tuple[str, str]]:
+def _credentials(path: Path | None, names: list[str] | int) -> dict[str, tuple[str, str]]:
+    """The id and secret of each device named (or of the first N in the file, for a load)."""
     if path is None:
         raise InvalidInput.at("/credentials", Text(
             "Cần --credentials: tệp JSON {\"tên thiết bị\": {\"device\": mã, \"secret\": mật khẩu}} (hoặc --out)",
             "--credentials is needed: a JSON file {\"device name\": {\"device\": id, \"secret\": password}} (or --out)"))
+    wanted = f"N = {names}" if isinstance(names, int) else ", ".join(names)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(names, int):
+            if not isinstance(raw, dict) or len(raw) < names:
+                raise ValueError(f"{names} devices, found {len(raw) if isinstance(raw, dict) else 0}")
+            names = list(raw)[:names]
         found = {name: (str(raw[name]["device"]), str(raw[name]["secret"])) for name in names}
     except FileNotFoundError as exc:
         raise InvalidInput.at("/credentials", Text(f"Không có tệp {path}", f"There is no file {path}")) from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput.at("/credentials", Text(
-            f"{path} phải là JSON có mã và mật khẩu của mỗi thiết bị ({', '.join(names)}): thiếu hoặc sai {exc}",
-            f"{path} must be JSON with the id and secret of every device ({', '.join(names)}): missing or wrong {exc}",
+            f"{path} phải là JSON có mã và mật khẩu của mỗi thiết bị ({wanted}): thiếu hoặc sai {exc}",
+            f"{path} must be JSON with the id and secret of every device ({wanted}): missing or wrong {exc}",
         )) from exc
     return found
 
@@ -61,11 +68,18 @@ def _credentials(path: Path | None, names: list[str]) -> dict[str, tuple[str, st
 @guarded
 def sim(ctx: click.Context, scenario: str, out: Path | None, trial: str | None, credentials: Path | None,
         broker: str | None, speed: float | None, today: datetime | None, outbox_dir: Path | None) -> None:
-    """Run SCENARIO (a file, or the name of a shipped one) through the broker as the devices would."""
+    """Run SCENARIO (a file, or the name of a shipped one) through the broker as the devices would; a load
+    scenario offers its N devices × rate and reports what was sent and acknowledged."""
     from sims.scenario import streams
 
     plan = _scenario(scenario)
     day: date = today.date() if today else local_today()
+    if plan.load is not None:
+        if out is not None:
+            raise InvalidInput.at("/out", Text("Kịch bản tải chỉ được gửi đi, không ghi ra tệp (bỏ --out)",
+                                               "A load scenario is sent, not written (leave out --out)"))
+        _offer(plan, trial, credentials, _broker(broker, settings_of(ctx)), day)
+        return
     made = streams(plan, day)
     if out is not None:
         counts = _write(made, out)
@@ -76,7 +90,63 @@ def sim(ctx: click.Context, scenario: str, out: Path | None, trial: str | None, 
                                              "--trial (the trial's reference, e.g. SB-2026-0001) or --out is needed"))
     keys = _credentials(credentials, [stream.name for stream in made])
     host, port = _broker(broker, settings_of(ctx))
-    _run(made, keys, trial, host, port, plan.message_s, plan.speed if speed is None else speed, outbox_dir)
+    _run(made, keys, trial, host, port, plan.speed if speed is None else speed, outbox_dir)
+
+
+def _offer(plan: Any, trial: str | None, credentials: Path | None, broker: tuple[str, int], day: date) -> None:
+    from sandbox.clock import utcnow
+    from sims.load import offer
+    from sims.scenario import ScenarioError, load_of
+
+    if not trial:
+        raise InvalidInput.at("/trial", Text("Cần --trial (mã thử nghiệm, ví dụ SB-2026-0001)",
+                                             "--trial (the trial's reference, e.g. SB-2026-0001) is needed"))
+    keys = _credentials(credentials, plan.load.devices)
+    try:
+        load = load_of(plan, list(keys.values()), trial, day, utcnow())
+    except ScenarioError as exc:
+        raise InvalidInput.at("/scenario", Text(f"Kịch bản không chạy được: {exc}",
+                                                f"The scenario cannot run: {exc}")) from exc
+    lang = language()
+    say(Text(f"Tải: {len(load.devices)} thiết bị, {load.messages_per_s or 'tối đa'} tin/giây × "
+             f"{load.samples_per_message} mẫu, {load.seconds:g} giây …",
+             f"Load: {len(load.devices)} devices, {load.messages_per_s or 'flat-out'} messages/s × "
+             f"{load.samples_per_message} samples, {load.seconds:g} s …"))
+    try:
+        offered = offer(*broker, load)
+    except ConnectionError as exc:
+        raise InvalidInput.at("/broker", Text(f"Máy chủ MQTT không nhận thiết bị: {exc}",
+                                              f"The broker did not take the devices: {exc}")) from exc
+    report_offered(offered, len(load.devices), lang)
+    if offered.acked + offered.refused < offered.messages or offered.refused:
+        raise InvalidInput.at("/broker", Text(
+            f"Máy chủ MQTT xác nhận {offered.acked:,} / {offered.messages:,} tin, từ chối {offered.refused:,}",
+            f"The broker acknowledged {offered.acked:,} of {offered.messages:,} messages and refused "
+            f"{offered.refused:,}"))
+
+
+def report_offered(offered: Any, devices: int, lang: str) -> None:
+    """What a load sent, as a table."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=Text("Đã gửi (tải)", "Sent (load)").in_(lang), title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    rows = [(Text("thiết bị", "devices"), f"{devices:,}"),
+            (Text("tiến trình gửi", "publishers"), f"{len(offered.publishers):,}"),
+            (Text("tin nhắn", "messages"), f"{offered.messages:,}"),
+            (Text("mẫu", "samples"), f"{offered.samples:,}"),
+            (Text("đã xác nhận", "acknowledged"), f"{offered.acked:,}"),
+            (Text("bị từ chối", "refused"), f"{offered.refused:,}"),
+            (Text("giây gửi", "seconds sending"), f"{offered.seconds:.1f}"),
+            (Text("tin nhắn/giây", "messages/s"), f"{offered.messages_per_s:,.0f}"),
+            (Text("mẫu/giây", "samples/s"), f"{offered.samples_per_s:,.0f}")]
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label, value in rows:
+        table.add_row(label.in_(lang), value)
+    Console(width=max(100, Console().width)).print(table)
 
 
 def _broker(url: str | None, settings: Any) -> tuple[str, int]:
@@ -108,7 +178,7 @@ def _write(made: list[Any], out: Path) -> dict[str, int]:
     return counts
 
 
-def _run(made: list[Any], keys: dict[str, tuple[str, str]], trial: str, host: str, port: int, message_s: float,
+def _run(made: list[Any], keys: dict[str, tuple[str, str]], trial: str, host: str, port: int,
          speed: float, outbox_dir: Path | None) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -123,7 +193,8 @@ def _run(made: list[Any], keys: dict[str, tuple[str, str]], trial: str, host: st
         outbox = outbox_dir / f"{stream.name}.outbox" if outbox_dir else ":memory:"
         client = DeviceClient(host, port, trial=trial, device=device, secret=secret, outbox=outbox, max_backoff_s=5,
                               dialect=stream.dialect)
-        devices.append(SimDevice(client, stream.items, stream.wire_faults, message_s=message_s, name=stream.name))
+        devices.append(SimDevice(client, stream.items, stream.wire_faults, message_s=stream.message_s,
+                                 name=stream.name))
     lang = language()
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as progress:
         task = progress.add_task(Text("mô phỏng", "simulating").in_(lang), total=None)

@@ -1,15 +1,17 @@
 """The demo trials' past weeks, simulated and sent through the broker in a couple of minutes.
 
 The drones spray the Vị Tân paddies in the morning window (Monday to Saturday), the camera watches
-its intersection day and night (its alerts start in the second week: the first is the pre-period),
-the robot delivers on the campus on working days. Each device is a simulator (``sims/``) sent
+its intersection day and night (its alerts start in the second week: the first is the pre-period)
+and a second one a control junction where no alerts ever run, the robot delivers on the campus on
+working days. Each device is a simulator (``sims/``) sent
 through its own device client, with the credentials it was enrolled with, on a simulated clock
 running as fast as the embedded broker and ingester take it; the ingester, the live rules and the
 API see what a field would send. A few things go wrong, as in any trial: a drone loses GPS, the
 other its link for a few minutes; the camera has its outages and the robot its near misses.
 
 Samples are thinned for the demo (drones at 2 Hz, the robot at 1 Hz, gathered into a message per
-half minute) so that weeks fit in minutes on an embedded SQLite database. The manual spraying
+half minute; the cameras' statuses and detections per two minutes) so that weeks fit in minutes on an
+embedded SQLite database. The manual spraying
 records of the control field, for comparison, are written beside the database.
 """
 
@@ -33,6 +35,7 @@ from sims.uav import UavSim
 __all__ = ["history", "outbox_of", "replay"]
 
 MESSAGE_S = 30.0
+CAMERA_MESSAGE_S = 120.0  # a camera's statuses and detections gathered over two minutes: it runs day and night
 
 
 def outbox_of(directory: Path) -> Callable[[str], Path]:
@@ -50,7 +53,9 @@ def history(world: DemoWorld, days: int) -> Scenario:
         DeviceSpec(name=drones[1][0], kind="agri_uav", place="vi_tan", windows=["05:30-09:30"], rate_hz=2,
                    faults=[FaultSpec(kind="link_loss", at="06:15", day=min(days, middle + 1), duration_s=240)]),
         DeviceSpec(name=cameras[0][0], kind="ai_camera", peak_per_hour=900, alerts_from_day=min(days, 7),
-                   alert_effect=0.35),
+                   alert_effect=0.35, message_s=CAMERA_MESSAGE_S),
+        DeviceSpec(name=cameras[1][0], kind="ai_camera", peak_per_hour=700, alerts_from_day=min(days, 7),
+                   alert_effect=0.0, message_s=CAMERA_MESSAGE_S),  # the control junction: same days, no alerts
         DeviceSpec(name=robots[0][0], kind="amr", rate_hz=1, missions_per_hour=3),
     ]
     return Scenario(name="demo", description="Các tuần thử nghiệm đã qua / the trials' past weeks", seed=2026,
@@ -74,7 +79,7 @@ def replay(world: DemoWorld, host: str, port: int, days: int, directory: Path,
         client = DeviceClient(host, port, trial=trial, device=device, secret=secret, outbox=where(device),
                               encoding="msgpack", firmware="demo-sim")
         devices.append(SimDevice(client, _until(stream.items, end), [f for f in stream.wire_faults if f.at < end],
-                                 message_s=MESSAGE_S, name=stream.name))
+                                 message_s=stream.message_s, name=stream.name))
     runner = Runner(devices, progress=(lambda now: progress(first, now, end)) if progress else None)
     return runner.run(deliver_timeout_s=300)
 

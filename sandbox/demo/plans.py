@@ -11,6 +11,7 @@ from typing import Any
 from sims.places import (
     CAMPUS_NINH_KIEU,
     INTERSECTION_NINH_KIEU,
+    INTERSECTION_NINH_KIEU_CONTROL,
     RICE_FIELDS_VI_TAN,
     RICE_FIELDS_VI_TAN_CONTROL,
 )
@@ -110,7 +111,9 @@ def camera_plan(start: date, end: date) -> dict[str, Any]:
         objectives=["Phát hiện vi phạm đèn đỏ với độ chính xác trên 90%", "Hoạt động liên tục trên 99% thời gian"],
         sites=[
             {"name": "Nút giao 30 Tháng 4 – 3 Tháng 2", "ward": "Phường Ninh Kiều",
-             "geofence": INTERSECTION_NINH_KIEU, "population_density": "gathering_of_people"}
+             "geofence": INTERSECTION_NINH_KIEU, "population_density": "gathering_of_people"},
+            {"name": "Nút giao đối chứng trên đường 3 Tháng 2 (camera không cảnh báo)", "ward": "Phường Ninh Kiều",
+             "geofence": INTERSECTION_NINH_KIEU_CONTROL, "population_density": "gathering_of_people"},
         ],
         envelope={"kind": "ai_camera", "privacy_masking_required": True, "retention_days": 30},
         kpis=[

@@ -148,7 +148,8 @@ def seed(db: Session, settings: Settings, history_days: int = 14) -> DemoWorld:
     uav_trial = run("agri_uav", drone_co, drone, uav_plan(began, ends),
                     [("MF-A30-0001", "A30"), ("MF-A30-0002", "A30")],
                     ["Không phun khi gió trên 5 m/s", "Báo lịch bay cho UBND phường trước 24 giờ"])
-    camera_trial = run("ai_camera", camera_co, camera, camera_plan(began, ends), [("TV-T2-0001", "TV-T2")],
+    camera_trial = run("ai_camera", camera_co, camera, camera_plan(began, ends),
+                       [("TV-T2-0001", "TV-T2"), ("TV-T2-0002", "TV-T2")],  # the second at the control junction
                        ["Che mặt và biển số trước khi lưu hình", "Xoá hình gốc sau 30 ngày"])
     robot_trial = run("amr", robot_co, robot, amr_plan(began, ends), [("NKC-0001", "NKC-1")],
                       ["Tốc độ tối đa 1 m/s vào giờ tan học"])

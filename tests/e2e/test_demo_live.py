@@ -42,10 +42,12 @@ def test_the_demo_simulates_the_trials_past_then_the_drones_publish_live(tmp_pat
         camera = _log_in(base, "camera@taydo-ai.demo")
         [watching] = httpx.get(base + "/api/v1/trials", headers=camera).json()["items"]
         assert watching["state"] == "active"  # and its past day is in: the camera watches day and night
-        [seen] = httpx.get(base + f"/api/v1/trials/{watching['id']}/telemetry/latest", headers=camera).json()
-        assert seen["serial"] == "TV-T2-0001" and seen["sample"]["fps"] > 0
-        age = datetime.now(UTC) - datetime.fromisoformat(seen["sample"]["time"])
-        assert timedelta(0) <= age < timedelta(minutes=15)  # simulated up to the minute the service opened
+        latest = httpx.get(base + f"/api/v1/trials/{watching['id']}/telemetry/latest", headers=camera).json()
+        assert sorted(seen["serial"] for seen in latest) == ["TV-T2-0001", "TV-T2-0002"]  # and the control junction's
+        for seen in latest:
+            assert seen["sample"]["fps"] > 0
+            age = datetime.now(UTC) - datetime.fromisoformat(seen["sample"]["time"])
+            assert timedelta(0) <= age < timedelta(minutes=15)  # simulated up to the minute the service opened
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0]

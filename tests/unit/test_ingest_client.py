@@ -8,8 +8,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from bench.load import count_pubacks
 from sandbox.telemetry.ingest.client import READ_CHUNK, BufferedSocket, IngestClient, puback_packets
+from sims.load import count_pubacks
 
 
 @pytest.fixture

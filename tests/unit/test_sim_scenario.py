@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from sandbox.cli import main
 from sandbox.telemetry import contract
-from sims.scenario import SCENARIOS, ScenarioError, load, streams
+from sims.load import sample
+from sims.scenario import SCENARIOS, ScenarioError, load, load_of, streams
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 
@@ -40,6 +41,11 @@ def test_every_shipped_scenario_loads_and_starts_its_devices(path: Path) -> None
     scenario = load(path)
     made = streams(scenario, TODAY)
     assert [s.name for s in made] == [d.name for d in scenario.devices]
+    if scenario.load is not None:
+        now = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)  # noon in Can Tho
+        offered = load_of(scenario, [(f"d{n}", "s") for n in range(scenario.load.devices)], "SB-2026-0001", TODAY, now)
+        assert contract.validated(sample(0, offered.first_time, offered.where)) is not None
+        assert offered.first_time + offered.span_s <= now.timestamp()
     for stream in made:
         first = [next(stream.items) for _ in range(50)]
         assert all(contract.validated(item) is not None for item in first)
@@ -139,3 +145,52 @@ def test_a_robot_of_a_scenario_may_speak_vda5050() -> None:
         "uagv/v2/RobotNK/NKC-0001/state"
     [plain] = streams(load(SCENARIOS / "campus-robot.toml"), TODAY)
     assert plain.dialect is None
+
+
+LOAD = """
+name = "load"
+first_day = "2026-11-23"
+[load]
+devices = 4
+messages_per_s = 200
+samples_per_message = 50
+seconds = 10
+publishers = 2
+at = "06:00"
+"""
+
+
+def test_a_load_scenario_becomes_a_load_over_its_field_in_the_past(tmp_path: Path) -> None:
+    scenario = load(write(tmp_path, LOAD))
+    devices = [(f"d{n}", "s") for n in range(4)]
+    offered = load_of(scenario, devices, "SB-2026-0001", TODAY, datetime(2026, 11, 24, 5, tzinfo=UTC))
+    assert (offered.messages, offered.samples_per_message, offered.publishers) == (2_000, 50, 2)
+    assert offered.span_s == pytest.approx(500 * 50 * 0.01)  # 500 messages of 50 samples a device, 10 ms apart
+    assert datetime.fromtimestamp(offered.first_time, UTC) == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # 06:00 local
+    assert 9.778 < offered.where[0] < 9.783 and 105.465 < offered.where[1] < 105.470  # inside the Vị Tân field
+    with pytest.raises(ScenarioError, match="into the future"):
+        load_of(scenario, devices, "SB-2026-0001", TODAY, datetime(2026, 11, 22, 23, 2, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("publishers = 2", "publishers = 5"), "load: 5 publishers for 4 device(s)"),
+    (("at = \"06:00\"", "at = \"dawn\""), "load: at 'dawn' is not a time of day"),
+    (("at = \"06:00\"", "place = \"hanoi\""), "load: no place 'hanoi'"),
+    (("devices = 4", "devices = 0"), "Expected `int` >= 1 - at `$.load.devices`"),
+    (("[load]", "[[devices]]\nname = \"d\"\nkind = \"amr\"\n[load]"), "a scenario has [[devices]] or a [load]"),
+])
+def test_a_mistake_in_a_load_scenario_is_named(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ScenarioError) as raised:
+        load(write(tmp_path, LOAD.replace(*change)))
+    assert message in str(raised.value)
+
+
+def test_a_load_is_sent_not_written_and_needs_enough_credentials(tmp_path: Path) -> None:
+    runner = CliRunner(env={"LANG": "en_US.UTF-8"})
+    path = write(tmp_path, LOAD)
+    written = runner.invoke(main, ["sim", str(path), "--out", str(tmp_path / "x.jsonl")])
+    assert written.exit_code != 0 and "A load scenario is sent, not written" in written.output
+    keys = tmp_path / "keys.json"
+    keys.write_text('{"a": {"device": "x", "secret": "y"}}')
+    few = runner.invoke(main, ["sim", str(path), "--trial", "SB-2026-0001", "--credentials", str(keys)])
+    assert few.exit_code != 0 and "every device (N = 4): missing or wrong 4 devices, found 1" in few.output

@@ -116,7 +116,7 @@ faults = [
     {{ kind = "geofence_breach", at = "06:10", duration_s = 20 }},
     {{ kind = "malformed", at = "06:12" }},
     {{ kind = "link_loss", at = "06:15", duration_s = 60 }},
-    {{ kind = "outside_window", at = "12:00" }},
+    {{ kind = "outside_window", at = "03:00" }},  # before dawn: whatever the hour the test runs, in the past
 ]
 [[devices]]
 name = "drone-2"
@@ -183,3 +183,38 @@ def test_a_robot_speaking_vda5050_sends_a_state_per_sample_and_its_link_on_conne
     assert lost - timedelta(seconds=2) <= began <= lost and timedelta(seconds=60) <= ended - lost <= timedelta(seconds=62)
     with field.engine.connect() as connection:
         assert [r for (r,) in connection.execute(select(DeadLetter.reason))] == ["malformed"]
+
+
+def test_a_load_scenario_offers_n_devices_times_a_rate_and_every_sample_is_stored_once(
+        field: Field, settings: Settings, mosquitto, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sandbox.cli import main
+
+    local_start = in_window_now() + timedelta(hours=7)  # 07:00 in Can Tho, inside the plan's window
+    scenario = tmp_path / "load.toml"
+    scenario.write_text(f"""
+name = "two drones, a little load"
+first_day = "{local_start.date().isoformat()}"
+[load]
+devices = 2
+messages_per_s = 100
+samples_per_message = 20
+seconds = 3
+publishers = 2
+at = "07:00"
+""", encoding="utf-8")
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({f"drone-{n}": {"device": d, "secret": field.secrets[d]}
+                                for n, d in enumerate(field.drones)}))
+    with running_ingester(settings):
+        result = CliRunner(env={"LANG": "en_US.UTF-8"}).invoke(main, [
+            "sim", str(scenario), "--trial", field.trial["reference"], "--credentials", str(keys),
+            "--broker", f"mqtt://127.0.0.1:{mosquitto.port}"])
+        assert result.exit_code == 0, result.output
+        until(lambda: sum(len(stored(field, n)) for n in (0, 1)) >= 6_000, 60, "6,000 samples stored")
+    for n in (0, 1):
+        rows = stored(field, n)
+        assert [seq for seq, _ in rows] == list(range(3_000))  # 150 messages of 20 samples, each once, in order
+    assert "messages" in result.output and "300" in result.output and "6,000" in result.output
+    assert incidents(field) == []  # a steady run inside the field and the window
