@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+import pytest
 
 from devices.vda5050 import Vda5050
 from sandbox.telemetry import contract
@@ -122,3 +123,21 @@ def test_a_robot_speaking_vda5050_sends_a_state_per_sample_and_keeps_its_events(
         Channel.TELEMETRY}
     assert [s["agvPosition"]["x"] for s in states] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     assert (sent.messages, sent.samples, sent.events) == (6, 6, 0)
+
+
+def test_the_simulated_clock_keeps_pace_with_the_wall_clock_at_the_speed_asked() -> None:
+    import time
+
+    client = FakeClient("d1")
+    sent_at: list[float] = []
+    send = client.send_encoded
+    client.send_encoded = lambda channel, payload: (sent_at.append(time.monotonic()), send(channel, payload))  # type: ignore[method-assign]
+    items = [sample(n / 2) for n in range(8)]  # 3.5 simulated seconds
+    began = time.monotonic()
+    Runner([SimDevice(client, items, message_s=1.0)], speed=5.0).run()  # type: ignore[arg-type]
+    # A message goes out when the sample after it is due: at 1, 2 and 3 simulated seconds, 0.2 s apart at 5×.
+    for due, moment in zip((0.2, 0.4, 0.6), sent_at, strict=False):
+        assert moment - began >= due - 0.01
+    assert len(client.sent()) == 4
+    with pytest.raises(ValueError, match="speed must be positive"):
+        Runner([], speed=0)
