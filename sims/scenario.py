@@ -12,16 +12,13 @@
     place = "vi_tan"          # a field of sims.places (drones)
     windows = ["05:30-09:30"] # local times of work each day (defaults by kind)
 
-    [devices.vda5050]         # robots: speak VDA 5050 instead of the project's contract
-    manufacturer = "RobotNK"  # as enrolled (the device's identity)
-    serial = "NKC-0001"
-    version = "2.0.0"
-
     [[devices.faults]]
     kind = "geofence_breach"  # a sample fault (sims.faults), a wire fault (sims.runner) or outside_window
     at = "06:20"              # local time on the scenario's day `day` (0 = the first)
     duration_s = 30
 
+A robot may speak VDA 5050 instead of the project's contract, under the identity it was enrolled
+with: ``vda5050 = { manufacturer = "RobotNK", serial = "NKC-0001", version = "2.0.0" }``.
 A load scenario has a ``[load]`` table instead of devices (`LoadSpec`: how many devices, messages a
 second, samples a message, for how long): ``sandbox sim`` offers it with `sims.load`.
 
