@@ -33,7 +33,7 @@ from sandbox.telemetry.store.writer import insert_new
 
 __all__ = ["BatchResult", "Pipeline"]
 
-Part = tuple[KnownDevice, list[Any]]  # one message's items, beside its rows
+Part = tuple[int, KnownDevice, list[Any]]  # one message's place in the batch and its items, beside its rows
 
 log = logging.getLogger("sandbox.telemetry")
 LOGGED_PAYLOAD_BYTES = 200  # enough to recognise a message in the log, not enough to flood it
@@ -56,13 +56,13 @@ def _only(parts: list[Part], positions: list[int]) -> list[Part]:
     kept: list[Part] = []
     wanted, start = iter(positions), 0
     position = next(wanted, None)
-    for device, items in parts:
+    for arrival, device, items in parts:
         end, mine = start + len(items), []
         while position is not None and position < end:
             mine.append(items[position - start])
             position = next(wanted, None)
         if mine:
-            kept.append((device, mine))
+            kept.append((arrival, device, mine))
         start = end
     return kept
 
@@ -86,7 +86,7 @@ class Pipeline:
         days: set[Any] = set()
         heard: dict[Any, tuple[KnownDevice, datetime]] = {}  # by device id: the newest sample time heard
         dead: list[dict[str, Any]] = []
-        for message in messages:
+        for arrival, message in enumerate(messages):
             outcome = decode(message, self.registry, now)
             if isinstance(outcome, Rejected):
                 result.rejected += 1
@@ -98,7 +98,7 @@ class Pipeline:
                 continue
             table, message_rows = rows_of(outcome.items, outcome.device, message.received_at)
             rows[table.name].extend(message_rows)
-            parts[table.name].append((outcome.device, outcome.items))
+            parts[table.name].append((arrival, outcome.device, outcome.items))
             times = [item.t for item in outcome.items]
             first, last = min(times), max(times)
             days.update(first.date() + timedelta(days=n) for n in range((last.date() - first.date()).days + 1))
@@ -117,7 +117,11 @@ class Pipeline:
             result.duplicates = result.items - result.stored
             if dead:
                 connection.execute(insert(DeadLetter), dead)
-            result.rules = apply_rules(db, self.registry, fresh)
+            # The rules see the messages in the order they arrived, whatever table they went to: a last will
+            # is dated by what was heard before it (a status stored before the samples that preceded it
+            # would date a lost link to the connection).
+            fresh.sort(key=lambda part: part[0])
+            result.rules = apply_rules(db, self.registry, [(device, items) for _, device, items in fresh])
             note_presence(db, heard.values(), max((m.received_at for m in messages), default=now))
             self.counters.add(result, messages, committed_at=utcnow())
             self.counters.save(db)

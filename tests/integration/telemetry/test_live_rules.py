@@ -134,3 +134,18 @@ def test_samples_after_a_lost_link_in_the_same_batch_close_it(field: Field) -> N
     [lost] = incidents(field)
     assert lost["category"] == "link_lost" and not lost["ongoing"]
     assert lost["ended_at"] == (t0 + timedelta(seconds=5)).astimezone(LOCAL_TZ).isoformat()
+
+
+def test_a_will_in_the_batch_of_the_samples_before_it_is_dated_by_them_whatever_table_came_first(field: Field) -> None:
+    # The device said it was online at t0 (its will was written then), sent three minutes of samples and lost its
+    # link; all of it arrives in one batch, the status first: the link was lost after the last sample, not at t0.
+    t0 = in_window_now()
+    drone = field.drones[0]
+    online = contract.encode(contract.DeviceStatus(seq=1, t=t0, online=True))
+    will = contract.encode(contract.DeviceStatus(seq=2, t=t0, online=False))
+    samples = [uav(seq, t0 + timedelta(seconds=seq)) for seq in range(0, 181, 10)]
+    field.send((field.topic(drone, "status"), online), (field.topic(drone), batch(*samples)),
+               (field.topic(drone, "status"), will))
+    [lost] = incidents(field)
+    assert lost["category"] == "link_lost" and lost["ongoing"]
+    assert lost["started_at"] == (t0 + timedelta(seconds=180)).astimezone(LOCAL_TZ).isoformat()
