@@ -13,7 +13,9 @@ ROOT = Path(sandbox.__file__).parent
 # The statistical and rule cores that must stay free of databases, web and brokers.
 PURE = ["trials/lifecycle.py", "trials/preconditions.py", "trials/states.py", "trials/plan.py",
         "trials/plan_checks.py", "trials/geofence.py", "i18n.py", "errors.py", "clock.py",
-        "telemetry/contract.py", "telemetry/rules/checks.py", "telemetry/rules/envelope.py"]
+        "telemetry/contract.py", "telemetry/rules/checks.py", "telemetry/rules/envelope.py",
+        "evaluation/intervals.py", "evaluation/comparisons.py", "evaluation/sequential.py", "evaluation/scoring.py",
+        "evaluation/verdicts.py", "evaluation/recommendation.py"]
 
 
 def imports_of(path: Path) -> set[str]:

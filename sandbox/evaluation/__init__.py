@@ -1,0 +1,1 @@
+"""Evaluation: KPIs from telemetry, statistics with honest uncertainty, scoring, recommendation, reports."""
