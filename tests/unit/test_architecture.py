@@ -15,7 +15,8 @@ PURE = ["trials/lifecycle.py", "trials/preconditions.py", "trials/states.py", "t
         "trials/plan_checks.py", "trials/geofence.py", "i18n.py", "errors.py", "clock.py",
         "telemetry/contract.py", "telemetry/rules/checks.py", "telemetry/rules/envelope.py",
         "evaluation/intervals.py", "evaluation/comparisons.py", "evaluation/sequential.py", "evaluation/scoring.py",
-        "evaluation/verdicts.py", "evaluation/recommendation.py", "evaluation/geometry.py"]
+        "evaluation/verdicts.py", "evaluation/recommendation.py", "evaluation/geometry.py",
+        "evaluation/metrics.py"]
 
 
 def imports_of(path: Path) -> set[str]:

@@ -82,7 +82,7 @@ def test_rows_keep_the_items_order() -> None:
 
 def test_only_picks_the_stored_items_message_by_message() -> None:
     other = known(DEVICE.trial_id)
-    parts = [(DEVICE, ["a0", "a1", "a2"]), (other, ["b0", "b1"]), (DEVICE, ["c0", "c1", "c2"])]
-    assert _only(parts, [1, 2, 5, 7]) == [(DEVICE, ["a1", "a2"]), (DEVICE, ["c0", "c2"])]
-    assert _only(parts, [3]) == [(other, ["b0"])]
+    parts = [(0, DEVICE, ["a0", "a1", "a2"]), (3, other, ["b0", "b1"]), (5, DEVICE, ["c0", "c1", "c2"])]
+    assert _only(parts, [1, 2, 5, 7]) == [(0, DEVICE, ["a1", "a2"]), (5, DEVICE, ["c0", "c2"])]  # arrival kept
+    assert _only(parts, [3]) == [(3, other, ["b0"])]
     assert _only(parts, []) == []
