@@ -27,6 +27,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from sandbox.evaluation.intervals import count
+
 __all__ = ["Comparison", "difference_in_differences", "holm", "one_sample", "rate_ratio", "welch"]
 
 Alternative = Literal["two-sided", "greater", "less"]
@@ -106,13 +108,10 @@ def rate_ratio(events: int, exposure: float, reference_events: int, reference_ex
     mapped back by R = π / (1 − π) · E₂ / E₁ (central, as in Gu et al. 2008).
     """
     _check(level, alternative)
-    for name, value in (("events", events), ("reference_events", reference_events)):
-        if isinstance(value, bool) or int(value) != value or value < 0:
-            raise ValueError(f"{name} must be a whole number ≥ 0, got {value!r}")
+    k1, k2 = count("events", events), count("reference_events", reference_events)
     for name, value in (("exposure", exposure), ("reference_exposure", reference_exposure)):
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    k1, k2 = int(events), int(reference_events)
     n = k1 + k2
     ratio = (k1 / exposure) / (k2 / reference_exposure) if k2 else (math.inf if k1 else math.nan)
     if n == 0:  # no events on either side: nothing to compare (nan, as scipy does for empty data)

@@ -24,9 +24,16 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-__all__ = ["BootstrapEstimate", "Proportion", "Rate", "cluster_bootstrap", "proportion", "rate"]
+__all__ = ["BootstrapEstimate", "Proportion", "Rate", "cluster_bootstrap", "count", "proportion", "rate"]
 
 DEFAULT_RESAMPLES = 9_999
+
+
+def count(name: str, value: int) -> int:
+    """A count of events or trials, checked: a whole number ≥ 0 (named in the message otherwise)."""
+    if isinstance(value, bool) or int(value) != value or value < 0:
+        raise ValueError(f"{name} must be a whole number ≥ 0, got {value!r}")
+    return int(value)
 
 
 def _check_level(level: float) -> None:
@@ -79,11 +86,10 @@ class Rate:
 
 def rate(events: int, exposure: float) -> Rate:
     """A rate of events over exposure; validated (events a whole number ≥ 0, exposure ≥ 0 and finite)."""
-    if isinstance(events, bool) or int(events) != events or events < 0:
-        raise ValueError(f"events must be a whole number ≥ 0, got {events!r}")
+    events = count("events", events)
     if not math.isfinite(exposure) or exposure < 0:
         raise ValueError(f"exposure must be finite and ≥ 0, got {exposure!r}")
-    return Rate(int(events), float(exposure))
+    return Rate(events, float(exposure))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +123,10 @@ class Proportion:
 
 def proportion(successes: int, trials: int) -> Proportion:
     """A share of successes; validated (0 ≤ successes ≤ trials, whole numbers)."""
-    for name, value in (("successes", successes), ("trials", trials)):
-        if isinstance(value, bool) or int(value) != value or value < 0:
-            raise ValueError(f"{name} must be a whole number ≥ 0, got {value!r}")
+    successes, trials = count("successes", successes), count("trials", trials)
     if successes > trials:
         raise ValueError(f"successes ({successes}) cannot exceed trials ({trials})")
-    return Proportion(int(successes), int(trials))
+    return Proportion(successes, trials)
 
 
 @dataclass(frozen=True, slots=True)
