@@ -1,0 +1,123 @@
+"""What the evaluation reads from the stored telemetry: per-cluster sums, computed in SQL.
+
+The statistical core takes arrays; this module is the one place that queries for them, so that the
+heavy part — millions of samples — is summed where the data are (window functions and GROUP BY on
+PostgreSQL or SQLite) and only one row per sortie, mission or day, or a thinned track, reaches Python.
+
+A drone's **sortie** is a run of armed samples with no gap longer than ``SORTIE_GAP_S``: it starts
+when the drone is armed and ends when it is disarmed or goes quiet. Its flight time adds up the
+intervals between consecutive armed samples (a gap longer than the limit adds nothing: the drone was
+not heard, so it is not counted as flying); its litres integrate the flow rate over the spraying
+intervals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import Connection, Float, Integer, and_, case, cast, func, literal_column, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from sandbox.telemetry.store.tables import UAV_SAMPLES
+
+__all__ = ["SORTIE_GAP_S", "Sortie", "SprayingTrack", "spraying_track", "uav_sorties"]
+
+SORTIE_GAP_S = 30.0  # armed samples further apart than this belong to two sorties (a landing between, or silence)
+
+
+def _epoch_s(connection: Connection, column: ColumnElement[datetime]) -> ColumnElement[float]:
+    """Seconds since the epoch of a stored instant (timestamptz on PostgreSQL, microseconds on SQLite)."""
+    if connection.dialect.name == "postgresql":
+        return func.extract("epoch", column)
+    return cast(column, Float) / 1_000_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Sortie:
+    device_id: uuid.UUID
+    number: int  # 1, 2, … for each device
+    start: datetime
+    end: datetime
+    flight_s: float
+    spraying_s: float
+    litres: float
+    samples: int
+
+
+def uav_sorties(connection: Connection, trial_id: uuid.UUID) -> list[Sortie]:
+    """Every sortie of the trial's drones, summed in SQL."""
+    t = UAV_SAMPLES
+    epoch = _epoch_s(connection, t.c.time)
+    window = {"partition_by": t.c.device_id, "order_by": (t.c.time, t.c.seq)}
+    steps = (
+        select(t.c.device_id, t.c.time, t.c.armed, t.c.spraying, t.c.flow_rate_lpm, epoch.label("e"),
+               func.lag(t.c.armed).over(**window).label("prev_armed"),
+               func.lag(epoch).over(**window).label("prev_e"))
+        .where(t.c.trial_id == trial_id)
+        .subquery("steps")
+    )
+    gap = steps.c.e - steps.c.prev_e
+    joined = and_(steps.c.prev_e.is_not(None), gap <= SORTIE_GAP_S)
+    starts = case((and_(steps.c.armed, ~and_(joined, steps.c.prev_armed)), 1), else_=0)
+    dt = case((and_(joined, steps.c.prev_armed), gap), else_=0.0)  # an armed interval: flying
+    numbered = (
+        select(steps.c.device_id, steps.c.time, steps.c.armed, steps.c.spraying, steps.c.flow_rate_lpm,
+               dt.label("dt"),
+               func.sum(starts).over(partition_by=steps.c.device_id, order_by=(steps.c.time,),
+                                     rows=(None, 0)).label("sortie"))
+        .subquery("numbered")
+    )
+    n = numbered.c
+    spraying_dt = case((n.spraying, n.dt), else_=0.0)
+    query = (
+        select(n.device_id, n.sortie, func.min(n.time), func.max(n.time), func.sum(n.dt), func.sum(spraying_dt),
+               func.sum(spraying_dt * n.flow_rate_lpm / 60.0), func.count())
+        .where(n.armed)
+        .group_by(n.device_id, n.sortie)
+        .order_by(n.device_id, n.sortie)
+    )
+    found = []
+    for device_id, number, start, end, flight_s, spraying_s, litres, samples in connection.execute(query):
+        if not isinstance(start, datetime):  # SQLite: microseconds since the epoch
+            start = UAV_SAMPLES.c.time.type.process_result_value(int(start), connection.dialect)
+            end = UAV_SAMPLES.c.time.type.process_result_value(int(end), connection.dialect)
+        found.append(Sortie(device_id, int(number), start, end, float(flight_s or 0.0), float(spraying_s or 0.0),
+                            float(litres or 0.0), int(samples)))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SprayingTrack:
+    """Spraying positions thinned to one per ``bucket_s`` per device (their mean), in time order per device."""
+
+    device_id: np.ndarray
+    t_s: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    swath_m: np.ndarray
+
+
+def spraying_track(connection: Connection, trial_id: uuid.UUID, bucket_s: float = 1.0) -> SprayingTrack:
+    """The trial's spraying samples, averaged per device and ``bucket_s`` in SQL: a 10 Hz track arrives at 1 Hz,
+    which is finer than a swath at spraying speeds (a metre or a few between points along straight rows)."""
+    t = UAV_SAMPLES
+    epoch = _epoch_s(connection, t.c.time)
+    scaled = epoch / bucket_s
+    # floor() is PostgreSQL's; SQLite (without its math functions) truncates a positive number with CAST.
+    bucket = (func.floor(scaled) if connection.dialect.name == "postgresql" else cast(scaled, Integer)).label("bucket")
+    query = (
+        select(t.c.device_id, bucket, func.avg(t.c.lon), func.avg(t.c.lat), func.min(t.c.swath_width_m))
+        .where(t.c.trial_id == trial_id, t.c.spraying, t.c.swath_width_m.is_not(None))
+        .group_by(t.c.device_id, literal_column("bucket"))
+        .order_by(t.c.device_id, literal_column("bucket"))
+    )
+    rows = connection.execute(query).all()
+    if not rows:
+        empty = np.empty(0)
+        return SprayingTrack(np.empty(0, dtype=object), empty, empty, empty, empty)
+    device, bucket_no, lon, lat, swath = zip(*rows, strict=True)
+    return SprayingTrack(np.array(device, dtype=object), np.asarray(bucket_no, dtype=float) * bucket_s,
+                         np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), np.asarray(swath, dtype=float))
