@@ -53,7 +53,7 @@ def test_sorties_are_found_and_summed_in_sql_as_the_drone_flew_them(morning) -> 
 
 
 def test_the_thinned_track_gives_the_area_the_full_track_gives(morning) -> None:
-    field, sim, items = morning
+    field, _, items = morning
     with field.engine.connect() as connection:
         track = spraying_track(connection, uuid.UUID(field.trial["id"]), bucket_s=1.0)
     samples = [i for i in items if isinstance(i, contract.UavSample) and i.spraying]
