@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import Connection, Float, Integer, and_, case, cast, func, literal_column, select
+from sqlalchemy import Connection, Float, and_, case, cast, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from sandbox.telemetry.store.queries import instant, time_bucket
 from sandbox.telemetry.store.tables import UAV_SAMPLES
 
 __all__ = ["SORTIE_GAP_S", "Sortie", "SprayingTrack", "spraying_track", "uav_sorties"]
@@ -81,11 +82,8 @@ def uav_sorties(connection: Connection, trial_id: uuid.UUID) -> list[Sortie]:
     )
     found = []
     for device_id, number, start, end, flight_s, spraying_s, litres, samples in connection.execute(query):
-        if not isinstance(start, datetime):  # SQLite: microseconds since the epoch
-            start = UAV_SAMPLES.c.time.type.process_result_value(int(start), connection.dialect)
-            end = UAV_SAMPLES.c.time.type.process_result_value(int(end), connection.dialect)
-        found.append(Sortie(device_id, int(number), start, end, float(flight_s or 0.0), float(spraying_s or 0.0),
-                            float(litres or 0.0), int(samples)))
+        found.append(Sortie(device_id, int(number), instant(connection, t, start), instant(connection, t, end),
+                            float(flight_s or 0.0), float(spraying_s or 0.0), float(litres or 0.0), int(samples)))
     return found
 
 
@@ -100,14 +98,11 @@ class SprayingTrack:
     swath_m: np.ndarray
 
 
-def spraying_track(connection: Connection, trial_id: uuid.UUID, bucket_s: float = 1.0) -> SprayingTrack:
+def spraying_track(connection: Connection, trial_id: uuid.UUID, bucket_s: int = 1) -> SprayingTrack:
     """The trial's spraying samples, averaged per device and ``bucket_s`` in SQL: a 10 Hz track arrives at 1 Hz,
     which is finer than a swath at spraying speeds (a metre or a few between points along straight rows)."""
     t = UAV_SAMPLES
-    epoch = _epoch_s(connection, t.c.time)
-    scaled = epoch / bucket_s
-    # floor() is PostgreSQL's; SQLite (without its math functions) truncates a positive number with CAST.
-    bucket = (func.floor(scaled) if connection.dialect.name == "postgresql" else cast(scaled, Integer)).label("bucket")
+    bucket = time_bucket(connection, t, bucket_s).label("bucket")
     query = (
         select(t.c.device_id, bucket, func.avg(t.c.lon), func.avg(t.c.lat), func.min(t.c.swath_width_m))
         .where(t.c.trial_id == trial_id, t.c.spraying, t.c.swath_width_m.is_not(None))
@@ -118,6 +113,7 @@ def spraying_track(connection: Connection, trial_id: uuid.UUID, bucket_s: float 
     if not rows:
         empty = np.empty(0)
         return SprayingTrack(np.empty(0, dtype=object), empty, empty, empty, empty)
-    device, bucket_no, lon, lat, swath = zip(*rows, strict=True)
-    return SprayingTrack(np.array(device, dtype=object), np.asarray(bucket_no, dtype=float) * bucket_s,
+    device, starts, lon, lat, swath = zip(*rows, strict=True)
+    seconds = [instant(connection, t, start).timestamp() for start in starts]
+    return SprayingTrack(np.array(device, dtype=object), np.asarray(seconds, dtype=float),
                          np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), np.asarray(swath, dtype=float))

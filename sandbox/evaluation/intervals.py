@@ -187,7 +187,7 @@ def cluster_bootstrap(numerators: np.ndarray | list[float], denominators: np.nda
                                  reason=f"{y.size} cluster(s) with exposure: too few to resample", **common)
     reason = None
     used = method
-    for attempt in (method, "percentile"):
+    for attempt in (method, "percentile") if method == "BCa" else (method,):
         used = attempt
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

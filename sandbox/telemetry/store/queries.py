@@ -34,12 +34,14 @@ __all__ = [
     "BUCKETS_S",
     "Point",
     "choose_bucket",
+    "instant",
     "latest",
     "latest_status",
     "numeric_fields",
     "raw_rows",
     "series",
     "stream_table",
+    "time_bucket",
 ]
 
 # Bucket sizes a caller may get by default: the smallest giving at most TARGET_POINTS over the range.
@@ -61,13 +63,21 @@ def choose_bucket(start: datetime, end: datetime) -> int:
     return next((size for size in BUCKETS_S if span / size <= TARGET_POINTS), BUCKETS_S[-1])
 
 
-def _bucket(connection: Connection, table: Table, size_s: int) -> ColumnElement[Any]:
+def time_bucket(connection: Connection, table: Table, size_s: int) -> ColumnElement[Any]:
+    """The start of the ``size_s`` bucket a row's time falls in, computed by the database (read it with `instant`)."""
     if connection.dialect.name == "postgresql":
         return func.date_bin(text(f"INTERVAL '{int(size_s)} seconds'"), table.c.time,
                              literal_column("TIMESTAMPTZ '2000-01-01 00:00:00+00'"))
     micros = int(size_s) * 1_000_000
     # SQLite keeps microseconds since the epoch as integers: integer division floors to the bucket.
     return literal_column(f"({table.name}.time / {micros}) * {micros}")
+
+
+def instant(connection: Connection, table: Table, value: Any) -> datetime:
+    """A time read back from an aggregate (min, max, a bucket), which SQLite returns as the stored microseconds."""
+    if isinstance(value, datetime):
+        return value
+    return table.c.time.type.process_result_value(int(value), connection.dialect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +93,7 @@ class Point:
 def series(connection: Connection, table: Table, field: str, trial_id: uuid.UUID, start: datetime, end: datetime,
            bucket_s: int, device_id: uuid.UUID | None = None) -> list[Point]:
     column = table.c[field]
-    bucket = _bucket(connection, table, bucket_s).label("bucket")
+    bucket = time_bucket(connection, table, bucket_s).label("bucket")
     query = (
         select(bucket, table.c.device_id, func.min(column), func.avg(column), func.max(column), func.count())
         .where(table.c.trial_id == trial_id, table.c.time >= start, table.c.time < end)
@@ -94,10 +104,7 @@ def series(connection: Connection, table: Table, field: str, trial_id: uuid.UUID
         query = query.where(table.c.device_id == device_id)
     points = []
     for row in connection.execute(query):
-        moment = row.bucket
-        if not isinstance(moment, datetime):  # SQLite: microseconds since the epoch
-            moment = table.c.time.type.process_result_value(int(moment), connection.dialect)
-        points.append(Point(moment, row.device_id, _number(row[2]), _number(row[3]), _number(row[4]), row[5]))
+        points.append(Point(instant(connection, table, row.bucket), row.device_id, _number(row[2]), _number(row[3]), _number(row[4]), row[5]))
     return points
 
 
