@@ -22,6 +22,7 @@ from sandbox.auth.controllers import SessionController, UserController
 from sandbox.config import Settings, load_settings
 from sandbox.db import make_engine, make_session_factory
 from sandbox.errors import NotFound
+from sandbox.evaluation.controllers import EvaluationController
 from sandbox.i18n import Text
 from sandbox.telemetry.broker.accounts import broker_accounts
 from sandbox.telemetry.controllers import MetricsController, TelemetryController
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DeviceController,
             IncidentController,
             TelemetryController,
+            EvaluationController,
             PublicController,
             AuditController,
         ],

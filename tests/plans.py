@@ -25,10 +25,15 @@ def product(kind: str = "agri_uav", name: str = "AgriFly T40") -> dict[str, Any]
     }
 
 
-def plan(kind: str = "agri_uav", start: date | None = None, days: int = 90) -> dict[str, Any]:
-    """A complete plan starting ``start`` (today in Can Tho by default) and lasting ``days``."""
+def plan(kind: str = "agri_uav", start: date | None = None, days: int = 90,
+         kpis: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A complete plan starting ``start`` (today in Can Tho by default) and lasting ``days``; ``kpis`` replace
+    the demo plan's."""
     start = start or local_today()
-    return PLANS[kind](start, start + timedelta(days=days))
+    made = PLANS[kind](start, start + timedelta(days=days))
+    if kpis is not None:
+        made["kpis"] = kpis
+    return made
 
 
 def valid_tax_codes(start: int = 180_010_000):

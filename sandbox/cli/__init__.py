@@ -27,4 +27,4 @@ def main(ctx: click.Context) -> None:
     logging.basicConfig(level=ctx.obj.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-from sandbox.cli import admin, imports, service, sim  # noqa: E402, F401 - each module adds its commands to `main`
+from sandbox.cli import admin, evaluate, imports, service, sim  # noqa: E402, F401 - each module adds its commands to `main`

@@ -138,14 +138,14 @@ def demo(ctx: click.Context, serve: bool, days: int, host: str | None, port: int
     _print_demo(world, DEMO_PASSWORD, directory)
     if serve:
         run_service(settings, host or settings.host, port or settings.port, lambda broker, mqtt_port: [
-            _History(world, broker, mqtt_port, days, directory), *_feed(world, broker, mqtt_port, directory)])
+            _History(world, broker, mqtt_port, days, directory, settings), *_feed(world, broker, mqtt_port, directory)])
     elif days:
         from sandbox.telemetry.runtime import EmbeddedTelemetry
 
         telemetry = EmbeddedTelemetry(settings)
         telemetry.start()
         try:
-            _History(world, "127.0.0.1", settings.embedded_mqtt_port, days, directory).start()
+            _History(world, "127.0.0.1", settings.embedded_mqtt_port, days, directory, settings).start()
             telemetry.consumer.wait_idle(quiet_s=1.0, timeout_s=600)
         finally:
             telemetry.stop()
@@ -154,8 +154,9 @@ def demo(ctx: click.Context, serve: bool, days: int, host: str | None, port: int
 class _History:
     """Before the service opens: the trials' past weeks, simulated, with a progress bar."""
 
-    def __init__(self, world: Any, broker: str, port: int, days: int, directory: Any) -> None:
+    def __init__(self, world: Any, broker: str, port: int, days: int, directory: Any, settings: Any) -> None:
         self.world, self.broker, self.port, self.days, self.directory = world, broker, port, days, directory
+        self.settings = settings
 
     def start(self) -> None:
         if not self.days:
@@ -182,6 +183,21 @@ class _History:
         records = control_records(self.directory, self.days)
         say(Text(f"Sổ phun thủ công của ruộng đối chứng: {records}",
                  f"Manual spraying records of the control field: {records}"))
+        self.evaluate(lang)
+
+    def evaluate(self, lang: Any) -> None:
+        """The demo ends by evaluating its three trials: their recommendations, and the reports to open."""
+        from sandbox.demo.evaluations import evaluate_trials
+
+        say(Text("Đánh giá ba thử nghiệm…", "Evaluating the three trials…"))
+        words = {"roll_out": Text("TRIỂN KHAI", "ROLL OUT"), "extend": Text("GIA HẠN", "EXTEND"),
+                 "modify": Text("ĐIỀU CHỈNH", "MODIFY"), "stop": Text("DỪNG", "STOP")}
+        for done in evaluate_trials(self.settings, self.world, self.directory / "reports", lang):
+            say(Text(f"{done.reference} (báo cáo v{done.version}): {words[done.decision].vi}",
+                     f"{done.reference} (report v{done.version}): {words[done.decision].en}"))
+            for reason in done.reasons[:4]:
+                say(Text(f"    • {reason}", f"    • {reason}"))
+            say(Text(f"    {done.html}\n    {done.pdf}", f"    {done.html}\n    {done.pdf}"))
 
     def stop(self) -> None:
         pass

@@ -62,6 +62,7 @@ def uav_plan(start: date, end: date) -> dict[str, Any]:
                 "geofence": RICE_FIELDS_VI_TAN_CONTROL,
                 "population_density": "sparsely_populated",
                 "airspace": {"classification": "uncontrolled", "ceiling_m": 150},
+                "role": "control",
             },
         ],
         envelope={
@@ -113,7 +114,8 @@ def camera_plan(start: date, end: date) -> dict[str, Any]:
             {"name": "Nút giao 30 Tháng 4 – 3 Tháng 2", "ward": "Phường Ninh Kiều",
              "geofence": INTERSECTION_NINH_KIEU, "population_density": "gathering_of_people"},
             {"name": "Nút giao đối chứng trên đường 3 Tháng 2 (camera không cảnh báo)", "ward": "Phường Ninh Kiều",
-             "geofence": INTERSECTION_NINH_KIEU_CONTROL, "population_density": "gathering_of_people"},
+             "geofence": INTERSECTION_NINH_KIEU_CONTROL, "population_density": "gathering_of_people",
+             "role": "control"},
         ],
         envelope={"kind": "ai_camera", "privacy_masking_required": True, "retention_days": 30},
         kpis=[

@@ -34,9 +34,10 @@ from sandbox.trials.schemas import (
 )
 from sandbox.trials.states import Recommendation
 
-__all__ = ["DEMO_PASSWORD", "DemoWorld", "Fleet", "seed"]
+__all__ = ["DEMO_EVALUATOR", "DEMO_PASSWORD", "DemoWorld", "Fleet", "seed"]
 
 DEMO_PASSWORD = "sandbox-demo-2026"
+DEMO_EVALUATOR = "thamdinh@skhcn.cantho.demo"
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def seed(db: Session, settings: Settings, history_days: int = 14) -> DemoWorld:
     today = local_today()
     began, ends = today - timedelta(days=history_days + 1), today + timedelta(days=120)
     admin = _staff(db, None, Role.ADMIN, "admin@skhcn.cantho.demo", "Quản trị hệ thống", settings)
-    evaluator = _staff(db, admin, Role.EVALUATOR, "thamdinh@skhcn.cantho.demo", "Trần Thị Thẩm Định", settings)
+    evaluator = _staff(db, admin, Role.EVALUATOR, DEMO_EVALUATOR, "Trần Thị Thẩm Định", settings)
     policy = _staff(db, admin, Role.POLICY, "lanhdao@skhcn.cantho.demo", "Lê Văn Quyết", settings)
     department = "Sở KH&CN Cần Thơ"
     world.users += [("admin", admin.email, department), ("evaluator", evaluator.email, department),

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import Connection, Float, and_, case, cast, func, literal_column, select
+from sqlalchemy import Connection, Float, Table, and_, case, cast, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from sandbox.telemetry.store.queries import instant, time_bucket
 from sandbox.telemetry.store.tables import UAV_SAMPLES
 
-__all__ = ["SORTIE_GAP_S", "Sortie", "SprayingTrack", "spraying_track", "uav_sorties"]
+__all__ = ["SORTIE_GAP_S", "Sortie", "SprayingTrack", "received_before", "spraying_track", "uav_sorties"]
 
 SORTIE_GAP_S = 30.0  # armed samples further apart than this belong to two sorties (a landing between, or silence)
 
@@ -48,8 +48,15 @@ class Sortie:
     samples: int
 
 
-def uav_sorties(connection: Connection, trial_id: uuid.UUID) -> list[Sortie]:
-    """Every sortie of the trial's drones, summed in SQL."""
+def received_before(table: Table, trial_id: uuid.UUID, until: datetime | None) -> ColumnElement[bool]:
+    """The trial's rows up to the cut-off: sampled and received before ``until`` (all of them without one)."""
+    if until is None:
+        return table.c.trial_id == trial_id
+    return and_(table.c.trial_id == trial_id, table.c.time < until, table.c.received_at < until)
+
+
+def uav_sorties(connection: Connection, trial_id: uuid.UUID, until: datetime | None = None) -> list[Sortie]:
+    """Every sortie of the trial's drones up to the cut-off, summed in SQL."""
     t = UAV_SAMPLES
     epoch = _epoch_s(connection, t.c.time)
     window = {"partition_by": t.c.device_id, "order_by": (t.c.time, t.c.seq)}
@@ -57,7 +64,7 @@ def uav_sorties(connection: Connection, trial_id: uuid.UUID) -> list[Sortie]:
         select(t.c.device_id, t.c.time, t.c.armed, t.c.spraying, t.c.flow_rate_lpm, epoch.label("e"),
                func.lag(t.c.armed).over(**window).label("prev_armed"),
                func.lag(epoch).over(**window).label("prev_e"))
-        .where(t.c.trial_id == trial_id)
+        .where(received_before(t, trial_id, until))
         .subquery("steps")
     )
     gap = steps.c.e - steps.c.prev_e
@@ -98,14 +105,15 @@ class SprayingTrack:
     swath_m: np.ndarray
 
 
-def spraying_track(connection: Connection, trial_id: uuid.UUID, bucket_s: int = 1) -> SprayingTrack:
+def spraying_track(connection: Connection, trial_id: uuid.UUID, bucket_s: int = 1,
+                   until: datetime | None = None) -> SprayingTrack:
     """The trial's spraying samples, averaged per device and ``bucket_s`` in SQL: a 10 Hz track arrives at 1 Hz,
     which is finer than a swath at spraying speeds (a metre or a few between points along straight rows)."""
     t = UAV_SAMPLES
     bucket = time_bucket(connection, t, bucket_s).label("bucket")
     query = (
         select(t.c.device_id, bucket, func.avg(t.c.lon), func.avg(t.c.lat), func.min(t.c.swath_width_m))
-        .where(t.c.trial_id == trial_id, t.c.spraying, t.c.swath_width_m.is_not(None))
+        .where(received_before(t, trial_id, until), t.c.spraying, t.c.swath_width_m.is_not(None))
         .group_by(t.c.device_id, literal_column("bucket"))
         .order_by(t.c.device_id, literal_column("bucket"))
     )

@@ -99,6 +99,16 @@ _TITLES = {
 }
 
 
+_UNITS_VI = {"days": "ngày", "flight_hours": "giờ bay", "km": "km", "missions": "chuyến", "camera_days": "ngày camera",
+             "respondents": "người trả lời"}
+
+
+def _vi(value: float, spec: str = ".4g") -> str:
+    """A number written the Vietnamese way: a decimal comma (24,06), a dot between thousands (1.250)."""
+    text = format(value, spec)
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
 def _beyond(judgement: KpiJudgement) -> bool:
     bound, limit = judgement.limit_bound, judgement.limit
     if bound is None or limit is None or not math.isfinite(bound):
@@ -121,11 +131,17 @@ def recommend(evidence: Evidence) -> Recommendation:
         if judgement.limit is None:
             continue
         beyond = _beyond(judgement)
+        if judgement.limit_bound is None or not math.isfinite(judgement.limit_bound):
+            gates.append(Reason("safety_limits", True, Text(
+                f"{judgement.code}: chưa có dữ liệu để so với giới hạn {_vi(judgement.limit)}",
+                f"{judgement.code}: no data yet to hold against the limit {judgement.limit:.4g}"), kpi=judgement.code,
+                numbers={"bound": None, "limit": judgement.limit}))
+            continue
         side = ">" if judgement.verdict.direction == "lower_is_better" else "<"
         relation_vi = "vượt" if beyond else "trong"
         gates.append(Reason("safety_limits", not beyond, Text(
-            f"{judgement.code}: cận tin cậy 95% một phía {judgement.limit_bound:.4g} {relation_vi} giới hạn "
-            f"{judgement.limit:.4g}",
+            f"{judgement.code}: cận tin cậy 95% một phía {_vi(judgement.limit_bound)} {relation_vi} giới hạn "
+            f"{_vi(judgement.limit)}",
             f"{judgement.code}: one-sided 95% bound {judgement.limit_bound:.4g} "
             f"{side if beyond else 'within'} limit {judgement.limit:.4g}"), kpi=judgement.code,
             numbers={"bound": judgement.limit_bound, "limit": judgement.limit}))
@@ -134,7 +150,7 @@ def recommend(evidence: Evidence) -> Recommendation:
             continue
         v = judgement.verdict
         gates.append(Reason("effectiveness", not v.clearly_not_met, Text(
-            f"{judgement.code}: {v.estimate:.4g} (KTC 95% {v.low:.4g}–{v.high:.4g}), mục tiêu {v.target:.4g}: "
+            f"{judgement.code}: {_vi(v.estimate)} (KTC 95% {_vi(v.low)}–{_vi(v.high)}), mục tiêu {_vi(v.target)}: "
             f"{_STATUS[v.status].vi}",
             f"{judgement.code}: {v.estimate:.4g} (95% CI {v.low:.4g}–{v.high:.4g}), target {v.target:.4g}: "
             f"{_STATUS[v.status].en}"), kpi=judgement.code,
@@ -143,8 +159,9 @@ def recommend(evidence: Evidence) -> Recommendation:
     reached = evidence.sample_reached >= evidence.sample_planned or evidence.early_success
     share = evidence.sample_reached / evidence.sample_planned if evidence.sample_planned > 0 else math.inf
     gates.append(Reason("evidence", reached, Text(
-        f"Đã thu {evidence.sample_reached:.4g} / {evidence.sample_planned:.4g} {evidence.sample_unit} theo kế hoạch "
-        f"({share:.0%})" + ("; đã vượt ngưỡng thành công sớm" if evidence.early_success else ""),
+        f"Đã thu {_vi(evidence.sample_reached)} / {_vi(evidence.sample_planned)} "
+        f"{_UNITS_VI.get(evidence.sample_unit, evidence.sample_unit)} theo kế hoạch "
+        f"({_vi(share * 100, '.0f')} %)" + ("; đã vượt ngưỡng thành công sớm" if evidence.early_success else ""),
         f"{evidence.sample_reached:.4g} of {evidence.sample_planned:.4g} planned {evidence.sample_unit} gathered "
         f"({share:.0%})" + ("; an early-success boundary was crossed" if evidence.early_success else "")),
         numbers={"reached": evidence.sample_reached, "planned": evidence.sample_planned, "unit": evidence.sample_unit,
@@ -152,7 +169,7 @@ def recommend(evidence: Evidence) -> Recommendation:
     p = evidence.probability_score_met
     convincing = math.isfinite(p) and p >= evidence.required_probability
     gates.append(Reason("score", convincing, Text(
-        f"P(điểm ≥ {evidence.threshold:g}) = {p:.2f}, cần ≥ {evidence.required_probability:.2f}",
+        f"P(điểm ≥ {evidence.threshold:g}) = {_vi(p, '.2f')}, cần ≥ {_vi(evidence.required_probability, '.2f')}",
         f"P(score ≥ {evidence.threshold:g}) = {p:.2f}, needs ≥ {evidence.required_probability:.2f}"),
         numbers={"probability": p, "threshold": evidence.threshold, "required": evidence.required_probability}))
     failed = {gate.gate for gate in gates if not gate.passed}

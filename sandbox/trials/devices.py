@@ -89,6 +89,7 @@ def device_snapshot(device: Device) -> dict[str, object]:
         "serial": device.serial,
         "model": device.model,
         "name": device.name,
+        "site": device.site,
         "protocol": device.protocol,
         "identity": device.identity,
         "retired_at": device.retired_at,
@@ -126,6 +127,14 @@ def enrol_device(db: Session, actor: Actor, trial_id: uuid.UUID, data: DeviceEnr
             "/identity/protocol",
             Text(f"thiết bị loại '{kind}' không dùng giao thức '{protocol}'", f"a '{kind}' device cannot speak '{protocol}'"),
         )
+    if data.site is not None:
+        sites = [site.get("name") for site in trial.working_plan().content.get("sites", [])]
+        if data.site not in sites:
+            raise InvalidInput.at(
+                "/site",
+                Text(f"kế hoạch không có địa điểm '{data.site}'; các địa điểm: {', '.join(map(str, sites)) or 'chưa có'}",
+                     f"the plan has no site '{data.site}'; its sites: {', '.join(map(str, sites)) or 'none yet'}"),
+            )
     serial = data.serial.strip()
     taken = db.scalar(
         select(Device.trial_id).where(Device.kind == kind, Device.serial == serial, Device.retired_at.is_(None))
@@ -150,6 +159,7 @@ def enrol_device(db: Session, actor: Actor, trial_id: uuid.UUID, data: DeviceEnr
         serial=serial,
         model=data.model.strip(),
         name=data.name,
+        site=data.site,
         protocol=protocol,
         identity=msgspec.to_builtins(data.identity) if data.identity else None,
         external_key=key,

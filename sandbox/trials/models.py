@@ -164,6 +164,7 @@ class Device(Base):
     serial: Mapped[str] = mapped_column(String(100))
     model: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(200))
+    site: Mapped[str | None] = mapped_column(String(200))  # the plan site it is installed at (cameras, chargers)
     protocol: Mapped[DeviceProtocol] = mapped_column(_enum(DeviceProtocol, 16), default=DeviceProtocol.SANDBOX)
     identity: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)  # the format's own names for it
     external_key: Mapped[str | None] = mapped_column(String(300))  # e.g. "vda5050:KIT/0001"

@@ -112,6 +112,8 @@ class Site(Struct, forbid_unknown_fields=True):
     ] | None = None
     airspace: Airspace | None = None
     map_frame: MapFrame | None = None  # for robots that report positions on a local map (VDA 5050)
+    # A control site runs without the product (or with it switched off): the comparison the evaluation makes.
+    role: Literal["trial", "control"] = "trial"
 
 
 class OperatingWindow(Struct, forbid_unknown_fields=True):
@@ -150,9 +152,14 @@ Envelope = UavEnvelope | CameraEnvelope | AmrEnvelope
 
 
 class Baseline(Struct, forbid_unknown_fields=True):
+    """What a KPI is compared with: a fixed value, the plan's control site(s) or uploaded control records,
+    or the pre-period — the trial's data before ``pre_period_end``. A control with a ``pre_period_end``
+    is compared by difference-in-differences."""
+
     kind: Literal["fixed", "control", "pre_period"]
     value: float | None = None
     description: str | None = None
+    pre_period_end: date | None = None  # the first day with the product in use
 
 
 class Kpi(Struct, forbid_unknown_fields=True):

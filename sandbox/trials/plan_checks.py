@@ -130,6 +130,17 @@ def _kpi_problems(content: PlanContent) -> list[FieldProblem]:
                     Text("mốc so sánh cố định cần có giá trị", "a fixed baseline needs a value"),
                 )
             )
+        schedule = content.schedule
+        cut = kpi.baseline.pre_period_end if kpi.baseline else None
+        if cut is not None and schedule is not None and not schedule.start_date < cut <= schedule.end_date:
+            problems.append(
+                FieldProblem(
+                    f"/kpis/{index}/baseline/pre_period_end",
+                    Text(f"ngày kết thúc giai đoạn trước ({cut}) phải nằm sau ngày bắt đầu và không sau ngày kết thúc "
+                         "thử nghiệm",
+                         f"the pre-period's end ({cut}) must fall after the trial's start and not after its end"),
+                )
+            )
     return problems
 
 

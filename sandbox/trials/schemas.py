@@ -279,6 +279,7 @@ class DeviceEnrol(Struct, forbid_unknown_fields=True):
     model: Name
     kind: ProductKind | None = None  # defaults to the trial product's kind, which it must equal
     name: Name | None = None
+    site: Name | None = None  # the plan site it is installed at: a camera's junction, a control site
     # How the device speaks: absent for Sandbox's own MQTT contract, else the standard and its names there.
     identity: Vda5050Identity | FrigateIdentity | None = None
 
@@ -290,6 +291,7 @@ class DeviceView(Struct):
     serial: str
     model: str
     name: str | None
+    site: str | None
     protocol: DeviceProtocol
     identity: dict[str, Any] | None
     mqtt_username: str

@@ -174,11 +174,23 @@ def _record(db: Session, trial: Trial, actor: Actor, request: TransitionRequest,
                  {"state": old}, {"state": new, "reference": trial.reference, **details}, reason)
 
 
+# Steps that rest on an evaluation report: taken by signing a report and by deciding on a signed one.
+REPORT_STEPS = {"evaluate": "POST /api/v1/trials/{id}/reports/{version}/sign",
+                "decide": "POST /api/v1/trials/{id}/reports/{version}/decision"}
+
+
 def apply_transition(
-    db: Session, actor: Actor, trial_id: uuid.UUID, request: TransitionRequest, settings: Settings
+    db: Session, actor: Actor, trial_id: uuid.UUID, request: TransitionRequest, settings: Settings,
+    *, via_report: bool = False,
 ) -> Trial:
+    """Take a lifecycle step; ``via_report`` for evaluate and decide, which the evaluation service takes when a
+    report is signed or decided on (asked for directly, they are refused with the way to take them)."""
     trial = load_trial(db, actor, trial_id, for_update=True)
     name = name_of(request)
+    if name in REPORT_STEPS and not via_report:
+        way = REPORT_STEPS[name]
+        raise Conflict(Text(f"Bước '{name}' được thực hiện trên một báo cáo đánh giá: {way}",
+                            f"The '{name}' step is taken on an evaluation report: {way}"), use=way)
     facts = _facts(db, trial, settings, local_today())
     reasons = lifecycle.assess(name, facts, actor.role, request)
     if reasons:

@@ -161,6 +161,7 @@ def device_view(device: Device) -> DeviceView:
         serial=device.serial,
         model=device.model,
         name=device.name,
+        site=device.site,
         protocol=device.protocol,
         identity=device.identity,
         mqtt_username=str(device.id),

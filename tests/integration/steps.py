@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sandbox.clock import local_today
-from tests.integration.conftest import Api
+from tests.integration.conftest import PASSWORD, Api
 from tests.plans import plan, product
 
 Trial = dict[str, Any]
@@ -62,6 +62,17 @@ def completed(api: Api) -> Trial:
     return move(api, trial, "alpha", "complete")
 
 
-def evaluated(api: Api) -> Trial:
+def reported(api: Api) -> Trial:
+    """A completed trial with a report version 1 waiting for review."""
     trial = completed(api)
-    return move(api, trial, "evaluator", "evaluate", summary="Đạt")
+    api.call("POST", f"/trials/{trial['id']}/evaluations", "evaluator", json={"n_draws": 1000, "n_resamples": 999},
+             expect=201)
+    return trial
+
+
+def evaluated(api: Api) -> Trial:
+    """A completed trial whose report version 1 the evaluator signed: the trial is evaluated."""
+    trial = reported(api)
+    api.call("POST", f"/trials/{trial['id']}/reports/1/sign", "evaluator",
+             json={"password": PASSWORD, "statement": "Đạt"}, expect=201)
+    return api.call("GET", f"/trials/{trial['id']}", "alpha", expect=200)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sandbox.clock import local_today
-from tests.integration.conftest import Api
+from tests.integration.conftest import PASSWORD, Api
 from tests.integration.steps import approved, enrol, move, open_trial
 from tests.plans import plan, product
 
@@ -31,10 +31,17 @@ def test_a_trial_lives_from_draft_to_decision(api: Api) -> None:
     states.append(move(api, trial, "policy", "suspend", reason="Sự cố mức 4 cần điều tra")["state"])
     states.append(move(api, trial, "policy", "resume", reason="Đã khắc phục")["state"])
     states.append(move(api, trial, "alpha", "complete")["state"])
-    states.append(move(api, trial, "evaluator", "evaluate", summary="Đạt các KPI chính")["state"])
-    decided = move(api, trial, "policy", "decide", outcome="roll_out", rationale="An toàn và hiệu quả",
-                   conditions={"areas": ["Phường Vị Tân"], "fleet_size": 5, "duration_months": 12})
-    states.append(decided["state"])
+    refused = api.call("POST", f"/trials/{trial['id']}/transitions", "evaluator",
+                       json={"name": "evaluate", "summary": "Đạt"}, expect=409)
+    assert "/reports/{version}/sign" in refused["detail"]
+    api.call("POST", f"/trials/{trial['id']}/evaluations", "evaluator", json={"n_draws": 1000}, expect=201)
+    api.call("POST", f"/trials/{trial['id']}/reports/1/sign", "evaluator",
+             json={"password": PASSWORD, "statement": "Đạt các KPI chính"}, expect=201)
+    states.append(api.call("GET", f"/trials/{trial['id']}", "alpha", expect=200)["state"])
+    api.call("POST", f"/trials/{trial['id']}/reports/1/decision", "policy", expect=201, json={
+        "outcome": "roll_out", "rationale": "An toàn và hiệu quả",
+        "conditions": {"areas": ["Phường Vị Tân"], "fleet_size": 5, "duration_months": 12}})
+    states.append(api.call("GET", f"/trials/{trial['id']}", "alpha", expect=200)["state"])
     assert states == ["submitted", "under_review", "under_review", "approved", "active", "suspended", "active",
                       "completed", "evaluated", "decided"]
     history = api.call("GET", f"/trials/{trial['id']}/history", "alpha", expect=200)

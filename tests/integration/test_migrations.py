@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 import sandbox.audit.models
 import sandbox.auth.models
+import sandbox.evaluation.models
 import sandbox.telemetry.models
 import sandbox.trials.models  # noqa: F401 - the models must be loaded to be compared
 from sandbox.config import Settings

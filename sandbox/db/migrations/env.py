@@ -6,6 +6,7 @@ from alembic import context
 
 import sandbox.audit.models
 import sandbox.auth.models
+import sandbox.evaluation.models
 import sandbox.telemetry.models
 import sandbox.trials.models  # noqa: F401 - every table must be known to compare and create
 from sandbox.db.base import Base

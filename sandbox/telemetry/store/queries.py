@@ -63,14 +63,23 @@ def choose_bucket(start: datetime, end: datetime) -> int:
     return next((size for size in BUCKETS_S if span / size <= TARGET_POINTS), BUCKETS_S[-1])
 
 
-def time_bucket(connection: Connection, table: Table, size_s: int) -> ColumnElement[Any]:
-    """The start of the ``size_s`` bucket a row's time falls in, computed by the database (read it with `instant`)."""
+def time_bucket(connection: Connection, table: Table, size_s: int, origin_s: int = 0) -> ColumnElement[Any]:
+    """The start of the ``size_s`` bucket a row's time falls in, computed by the database (read it with `instant`).
+
+    Buckets are aligned on the epoch shifted by ``origin_s``: ``origin_s=-7 * 3600`` with a day's size gives
+    local days in Asia/Ho_Chi_Minh (UTC+7, no daylight saving), each bucket starting at local midnight.
+    """
+    origin = int(origin_s)
     if connection.dialect.name == "postgresql":
         return func.date_bin(text(f"INTERVAL '{int(size_s)} seconds'"), table.c.time,
-                             literal_column("TIMESTAMPTZ '2000-01-01 00:00:00+00'"))
+                             literal_column(f"TIMESTAMPTZ 'epoch' + INTERVAL '{origin} seconds'"))
     micros = int(size_s) * 1_000_000
-    # SQLite keeps microseconds since the epoch as integers: integer division floors to the bucket.
-    return literal_column(f"({table.name}.time / {micros}) * {micros}")
+    shift = origin * 1_000_000
+    # SQLite keeps microseconds since the epoch as integers: integer division floors to the bucket
+    # (times are after the epoch, so the shifted value stays positive and division is flooring).
+    if not shift:
+        return literal_column(f"({table.name}.time / {micros}) * {micros}")
+    return literal_column(f"((({table.name}.time - ({shift})) / {micros}) * {micros} + ({shift}))")
 
 
 def instant(connection: Connection, table: Table, value: Any) -> datetime:

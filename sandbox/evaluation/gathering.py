@@ -1,0 +1,220 @@
+"""Gather what the evaluation of a trial reads, from the registry, the time-series store and the uploads.
+
+The one service module that fetches data for the statistical core: it asks the store for per-cluster
+sums (`data`, `camera_days`, `robot_missions`, `device_days`), measures the sprayed area of each sortie
+and day from the thinned spraying track (`geometry`), and returns plain `EvaluationInputs`. Everything is
+read up to the cut-off ``until``: samples taken and received before it, incidents started before it,
+uploads recorded before it, so that a report can be made again from the same data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from shapely.geometry import shape
+from sqlalchemy import Connection, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from sandbox.clock import LOCAL_TZ
+from sandbox.evaluation import camera_days, device_days, robot_missions
+from sandbox.evaluation.data import received_before, spraying_track, uav_sorties
+from sandbox.evaluation.geometry import passes, sprayed_area
+from sandbox.evaluation.inputs import (
+    ClipTruth,
+    EvaluationInputs,
+    IncidentFact,
+    ReferenceObservation,
+    Respondent,
+    SiteShape,
+    SortieSums,
+    SprayDay,
+    Track,
+    TrialFacts,
+)
+from sandbox.evaluation.models import FeedbackResponse, GroundTruthClip
+from sandbox.evaluation.models import ReferenceObservation as ReferenceRow
+from sandbox.telemetry.store.queries import instant, time_bucket
+from sandbox.telemetry.store.tables import (
+    AMR_SAMPLES,
+    CAMERA_DETECTIONS,
+    CAMERA_STATUS,
+    SERIES,
+    UAV_SAMPLES,
+)
+from sandbox.trials.incident_kinds import IncidentSource
+from sandbox.trials.models import Incident, Trial
+
+__all__ = ["gather"]
+
+MAIN_STREAM = {"agri_uav": UAV_SAMPLES, "ai_camera": CAMERA_STATUS, "amr": AMR_SAMPLES}
+MAP_POINTS = 2_000  # per device, at most: a map needs the shape of the tracks, not every second
+Progress = Callable[[str], None]
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def _trial_facts(trial: Trial, plan: dict, version: int) -> TrialFacts:
+    return TrialFacts(id=trial.id, reference=trial.reference, kind=str(trial.product.kind), title=plan.get("title"),
+                      organisation=trial.organisation.name, product=trial.product.name, state=str(trial.state),
+                      start_date=trial.start_date, end_date=trial.end_date, plan_version=version, plan=plan,
+                      devices={str(d.id): d.serial for d in trial.devices})
+
+
+def _sites(plan: dict) -> list[SiteShape]:
+    found = []
+    for site in plan.get("sites", []):
+        geofence = site["geofence"]
+        geometry = shape(geofence["geometry"] if geofence.get("type") == "Feature" else geofence)
+        polygons = list(getattr(geometry, "geoms", [geometry]))
+        coordinates = [[[list(p) for p in polygon.exterior.coords]] for polygon in polygons]
+        found.append(SiteShape(site["name"], site.get("role", "trial"), coordinates))
+    return found
+
+
+def _operating_days(plan: dict, start: date | None, end: date | None) -> int:
+    schedule = plan.get("schedule") or {}
+    start = start or (date.fromisoformat(schedule["start_date"]) if schedule.get("start_date") else None)
+    end = end or (date.fromisoformat(schedule["end_date"]) if schedule.get("end_date") else None)
+    if start is None or end is None or end < start:
+        return 0
+    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    days = {d for window in schedule.get("operating_windows", []) for d in window["days"]} or set(names)
+    return sum(1 for n in range((end - start).days + 1) if names[(start + timedelta(days=n)).weekday()] in days)
+
+
+def _digest(connection: Connection, trial_id: uuid.UUID, until: datetime) -> tuple[dict[str, list[int]],
+                                                                                   datetime | None, datetime | None]:
+    digest, first, last = {}, None, None
+    for name, table in SERIES.items():
+        rows, seq_sum, low, high = connection.execute(
+            select(func.count(), func.coalesce(func.sum(table.c.seq), 0), func.min(table.c.time),
+                   func.max(table.c.time)).where(received_before(table, trial_id, until))).one()
+        digest[name] = [int(rows), int(seq_sum)]
+        if rows:
+            low, high = instant(connection, table, low), instant(connection, table, high)
+            first = low if first is None else min(first, low)
+            last = high if last is None else max(last, high)
+    return digest, first, last
+
+
+def _spraying(connection: Connection, trial_id: uuid.UUID, until: datetime, sites: list[SiteShape]
+              ) -> tuple[list[SortieSums], list[SprayDay]]:
+    sorties = uav_sorties(connection, trial_id, until)
+    track = spraying_track(connection, trial_id, until=until)
+    rings = [polygon[0] for site in sites if site.role == "trial" for polygon in site.polygons]
+    by_sortie: dict[tuple[uuid.UUID, int], list] = {}
+    by_day: dict[date, list] = {}
+    for device in dict.fromkeys(track.device_id.tolist()):
+        mine = track.device_id == device
+        t, lon, lat, swath = track.t_s[mine], track.lon[mine], track.lat[mine], track.swath_m[mine]
+        own = [s for s in sorties if s.device_id == device]
+        starts = np.array([s.start.timestamp() for s in own])
+        index = np.searchsorted(starts, t, side="right") - 1 if own else np.full(t.size, -1)
+        numbers = np.array([own[i].number if i >= 0 else 0 for i in index])
+        days = np.array([_local_day(datetime.fromtimestamp(x, LOCAL_TZ)) for x in t], dtype="datetime64[D]")
+        label = numbers * 100_000 + (days - np.datetime64("2000-01-01")).astype(int)  # a pass stays in its day
+        for key in np.unique(label):
+            keep = label == key
+            runs = passes(t[keep], lon[keep], lat[keep], np.ones(int(keep.sum()), bool), swath[keep])
+            number, day = int(key // 100_000), np.datetime64("2000-01-01") + int(key % 100_000)
+            by_sortie.setdefault((device, number), []).extend(runs)
+            by_day.setdefault(day.astype(date), []).extend(runs)
+    sums = [SortieSums(s.device_id, s.number, _local_day(s.start), s.start, s.flight_s / 3600.0,
+                       s.spraying_s / 3600.0, s.litres, sprayed_area(by_sortie.get((s.device_id, s.number), []))
+                       .sprayed_ha) for s in sorties]
+    spray_days = []
+    for day, runs in sorted(by_day.items()):
+        areas = [sprayed_area(runs, ring) for ring in rings] or [sprayed_area(runs)]
+        spray_days.append(SprayDay(day, areas[0].sprayed_ha, sum(a.inside_field_ha for a in areas),
+                                   areas[0].overlap_ha, sum(a.field_ha for a in areas)))
+    return sums, spray_days
+
+
+def _clips(db: Session, connection: Connection, trial_id: uuid.UUID, until: datetime) -> list[ClipTruth]:
+    d = CAMERA_DETECTIONS
+    found = []
+    for clip in db.scalars(select(GroundTruthClip).where(GroundTruthClip.trial_id == trial_id,
+                                                         GroundTruthClip.labelled_at < until)
+                           .order_by(GroundTruthClip.device_id, GroundTruthClip.start)):
+        detections = connection.execute(
+            select(d.c.track_id, d.c.label).where(d.c.device_id == clip.device_id, d.c.time >= clip.start,
+                                                  d.c.time < clip.end, d.c.received_at < until)).all()
+        labelled = {o["track_id"]: o["label"] for o in clip.objects if o.get("track_id")}
+        seen = {track for track, _ in detections if track}
+        correct = sum(1 for track, label in detections if track in labelled and labelled[track] == label)
+        caught = sum(1 for o in clip.objects if o.get("track_id") in seen)
+        found.append(ClipTruth(clip.id, clip.device_id, clip.start, (clip.end - clip.start).total_seconds(),
+                               len(detections), correct, len(clip.objects),
+                               caught))
+    return found
+
+
+def _tracks(connection: Connection, table, trial: Trial, first: datetime | None, last: datetime | None,
+            until: datetime) -> list[Track]:
+    if first is None or last is None or "lat" not in table.c:
+        return []
+    bucket_s = max(10, int((last - first).total_seconds() / MAP_POINTS) + 1)
+    bucket = time_bucket(connection, table, bucket_s).label("bucket")
+    rows = connection.execute(
+        select(table.c.device_id, bucket, func.avg(table.c.lon), func.avg(table.c.lat))
+        .where(received_before(table, trial.id, until), table.c.lat.is_not(None))
+        .group_by(table.c.device_id, literal_column("bucket")).order_by(table.c.device_id, literal_column("bucket"))
+    ).all()
+    names = {d.id: d.name or d.serial for d in trial.devices}
+    tracks: dict[uuid.UUID, tuple[list[float], list[float]]] = {}
+    for device, _, lon, lat in rows:
+        lons, lats = tracks.setdefault(device, ([], []))
+        lons.append(round(float(lon), 6))
+        lats.append(round(float(lat), 6))
+    return [Track(device, names.get(device, str(device)), lons, lats) for device, (lons, lats) in tracks.items()]
+
+
+def gather(db: Session, trial: Trial, plan: dict, plan_version: int, until: datetime,
+           progress: Progress = lambda step: None) -> EvaluationInputs:
+    """Everything the assessment of ``trial`` reads, up to ``until``, under the plan in force."""
+    connection = db.connection()
+    kind = str(trial.product.kind)
+    sites = _sites(plan)
+    progress("digest")
+    digest, first, last = _digest(connection, trial.id, until)
+    incidents = db.scalars(select(Incident).where(Incident.trial_id == trial.id, Incident.started_at < until)
+                           .order_by(Incident.started_at, Incident.id)).all()
+    envelope = [(i.device_id, i.started_at, min(i.ended_at or until, until)) for i in incidents
+                if i.source is IncidentSource.RULE and i.device_id is not None]
+    progress("device_days")
+    days = device_days.device_days(connection, trial.id, MAIN_STREAM[kind], until, envelope)
+    extra: dict = {}
+    if kind == "agri_uav":
+        progress("sorties")
+        extra["sorties"], extra["spray_days"] = _spraying(connection, trial.id, until, sites)
+    elif kind == "ai_camera":
+        progress("camera_days")
+        device_sites = {d.id: d.site for d in trial.devices}
+        extra["camera_days"] = camera_days.camera_days(connection, trial.id, until, device_sites)
+        extra["clips"] = _clips(db, connection, trial.id, until)
+    else:
+        progress("missions")
+        extra["missions"] = robot_missions.robot_missions(connection, trial.id, until)
+        extra["robot_days"] = robot_missions.robot_days(connection, trial.id, until)
+    progress("uploads")
+    respondents = [Respondent(r.group, r.answers.get("satisfaction"), r.answers.get("acceptance"))
+                   for r in db.scalars(select(FeedbackResponse).where(FeedbackResponse.trial_id == trial.id,
+                                                                      FeedbackResponse.recorded_at < until)
+                                       .order_by(FeedbackResponse.answered_on, FeedbackResponse.respondent))]
+    references = [ReferenceObservation(r.kpi, r.group, r.day, r.numerator, r.denominator)  # type: ignore[arg-type]
+                  for r in db.scalars(select(ReferenceRow).where(ReferenceRow.trial_id == trial.id,
+                                                                 ReferenceRow.recorded_at < until)
+                                      .order_by(ReferenceRow.kpi, ReferenceRow.day, ReferenceRow.id))]
+    progress("map")
+    tracks = _tracks(connection, MAIN_STREAM[kind], trial, first, last, until)
+    return EvaluationInputs(
+        trial=_trial_facts(trial, plan, plan_version), until=until, first=first, last=last, digest=digest,
+        operating_days=_operating_days(plan, trial.start_date, trial.end_date), device_days=days,
+        incidents=[IncidentFact(i.id, str(i.category), i.severity, str(i.source), i.started_at, i.device_id)
+                   for i in incidents],
+        respondents=respondents, references=references, sites=sites, tracks=tracks, **extra)
