@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -144,6 +144,7 @@ class Stream:
     wire_faults: list[WireFault]
     dialect: Vda5050 | None = None  # how the device speaks, if not the project's contract
     message_s: float = 1.0  # simulated seconds of items gathered into one message
+    simulators: list[Any] = field(default_factory=list)  # filled as ``items`` is drawn: a camera's ground truth
 
 
 def load(path: str | Path) -> Scenario:
@@ -279,39 +280,41 @@ def _stream(scenario: Scenario, device: DeviceSpec, index: int, first: date) -> 
                               duration_s=chosen.duration_s)
         sample += [f for f in drawn if f.kind in SAMPLE_FAULTS]
         wire += [WireFault(f.kind, f.at, f.duration_s) for f in drawn if f.kind in WIRE_FAULTS]  # type: ignore[arg-type]
-    items = inject(_work(device, seed, first, spans), sample)
+    simulators: list[Any] = []
+    items = inject(_work(device, seed, first, spans, simulators), sample)
     vda = device.vda5050
     dialect = Vda5050(vda.manufacturer, vda.serial, vda.version) if vda is not None else None
     return Stream(device.name, device.kind, items, sorted(wire, key=lambda f: f.at), dialect,
-                  device.message_s or scenario.message_s)
+                  device.message_s or scenario.message_s, simulators)
 
 
-def _work(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetime, datetime, bool]]) -> Iterator[Any]:
+def _work(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetime, datetime, bool]],
+          simulators: list[Any]) -> Iterator[Any]:
     """The simulator's items over the working spans, in time order (a span starts when the last one ended,
     if that was later: a sortie flown outside the window may run into the next window)."""
     latest = datetime.min.replace(tzinfo=UTC)
-    for start, until, items in _spans(device, seed, first, spans):
+    for start, until, items in _spans(device, seed, first, spans, simulators):
         if max(start, latest) < until:
             for item in items(max(start, latest), until):
                 latest = item.t
                 yield item
 
 
-def _spans(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetime, datetime, bool]]
-           ) -> Iterator[tuple[datetime, datetime, Any]]:
+def _spans(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetime, datetime, bool]],
+           simulators: list[Any]) -> Iterator[tuple[datetime, datetime, Any]]:
     """(start, until, the simulator's work between two times) for each span; an ``extra`` span is work the
     plan does not allow (a drone's sortie outside the window: a field of its own, apart from the day's)."""
     if device.kind == "agri_uav":
         spec = UavSpec(rate_hz=device.rate_hz) if device.rate_hz else UavSpec()
-        field = ring(device.place or "vi_tan")
+        paddies = ring(device.place or "vi_tan")
         day, sim = None, None
         for start, until, extra in spans:
             if extra:
-                yield start, until, UavSim(field, seed=seed + 500, spec=spec).work
+                yield start, until, UavSim(paddies, seed=seed + 500, spec=spec).work
                 continue
             if (start + LOCAL_OFFSET).date() != day:  # a field a day: the drone sprays it afresh each (local) day
                 day = (start + LOCAL_OFFSET).date()
-                sim = UavSim(field, seed=seed + (day - first).days, spec=spec)
+                sim = UavSim(paddies, seed=seed + (day - first).days, spec=spec)
             yield start, until, sim.work  # type: ignore[union-attr]
     elif device.kind == "ai_camera":
         alerts = at_local(first + timedelta(days=device.alerts_from_day), time()) \
@@ -319,6 +322,7 @@ def _spans(device: DeviceSpec, seed: int, first: date, spans: list[tuple[datetim
         spec = CameraSpec(alert_effect=device.alert_effect, alerts_from=alerts,
                           **({"peak_per_hour": device.peak_per_hour} if device.peak_per_hour else {}))
         camera = CameraSim(seed=seed, spec=spec)
+        simulators.append(camera)
         for start, until, _ in spans:
             yield start, until, camera.watch
     else:

@@ -43,8 +43,9 @@ class Companion(Protocol):
 
 
 def run_service(settings: Settings, host: str, port: int,
-                companions: Callable[[str, int], list[Companion]] | None = None) -> None:
-    """Serve; ``companions(broker host, broker port)`` gives what to start once the broker is up."""
+                companions: Callable[[str, int, Any], list[Companion]] | None = None) -> None:
+    """Serve; ``companions(broker host, broker port, embedded telemetry)`` gives what to start once the broker
+    is up."""
     import uvicorn
 
     from sandbox.app import create_app
@@ -60,7 +61,7 @@ def run_service(settings: Settings, host: str, port: int,
                      f"Embedded MQTT broker: mqtt://{settings.host}:{settings.embedded_mqtt_port}"))
         if companions is not None and not settings.mqtt_url:
             local = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-            for companion in companions(local, settings.embedded_mqtt_port):
+            for companion in companions(local, settings.embedded_mqtt_port, running[0]):
                 companion.start()
                 running.append(companion)
         say(Text(f"Tài liệu API: http://{host}:{port}/docs", f"API documentation: http://{host}:{port}/docs"))
@@ -137,16 +138,16 @@ def demo(ctx: click.Context, serve: bool, days: int, host: str | None, port: int
         world = seed(session, settings, history_days=days)
     _print_demo(world, DEMO_PASSWORD, directory)
     if serve:
-        run_service(settings, host or settings.host, port or settings.port, lambda broker, mqtt_port: [
-            _History(world, broker, mqtt_port, days, directory, settings), *_feed(world, broker, mqtt_port, directory)])
+        run_service(settings, host or settings.host, port or settings.port, lambda broker, mqtt_port, telemetry: [
+            _History(world, broker, mqtt_port, days, directory, settings, telemetry),
+            *_feed(world, broker, mqtt_port, directory)])
     elif days:
         from sandbox.telemetry.runtime import EmbeddedTelemetry
 
         telemetry = EmbeddedTelemetry(settings)
         telemetry.start()
         try:
-            _History(world, "127.0.0.1", settings.embedded_mqtt_port, days, directory, settings).start()
-            telemetry.consumer.wait_idle(quiet_s=1.0, timeout_s=600)
+            _History(world, "127.0.0.1", settings.embedded_mqtt_port, days, directory, settings, telemetry).start()
         finally:
             telemetry.stop()
 
@@ -154,9 +155,11 @@ def demo(ctx: click.Context, serve: bool, days: int, host: str | None, port: int
 class _History:
     """Before the service opens: the trials' past weeks, simulated, with a progress bar."""
 
-    def __init__(self, world: Any, broker: str, port: int, days: int, directory: Any, settings: Any) -> None:
+    def __init__(self, world: Any, broker: str, port: int, days: int, directory: Any, settings: Any,
+                 telemetry: Any) -> None:
         self.world, self.broker, self.port, self.days, self.directory = world, broker, port, days, directory
-        self.settings = settings
+        self.settings, self.telemetry = settings, telemetry
+        self.streams: list[Any] = []  # the simulated devices' streams: the cameras keep their ground truth
 
     def start(self) -> None:
         if not self.days:
@@ -178,21 +181,29 @@ class _History:
                 share = (now - first).total_seconds() / max(1.0, (last - first).total_seconds())
                 progress.update(task, completed=min(1.0, share), now=f"{to_local(now):%Y-%m-%d %H:%M}")
 
-            sent = replay(self.world, self.broker, self.port, self.days, self.directory, progress=advance)
+            sent = replay(self.world, self.broker, self.port, self.days, self.directory, progress=advance,
+                          keep=self.streams)
         report_sent(sent, lang)
+        self.sent = sent
         records = control_records(self.directory, self.days)
         say(Text(f"Sổ phun thủ công của ruộng đối chứng: {records}",
                  f"Manual spraying records of the control field: {records}"))
-        self.evaluate(lang)
+        # The broker has taken everything; the evaluation must wait for the ingester to have stored it.
+        if not self.telemetry.consumer.wait_idle(quiet_s=1.0, timeout_s=600):
+            say(Text("Bộ thu chưa ghi xong dữ liệu sau 10 phút: bỏ qua bước đánh giá",
+                     "The ingester has not stored everything after 10 minutes: the evaluation is skipped"), err=True)
+            return
+        self.evaluate(lang, records)
 
-    def evaluate(self, lang: Any) -> None:
+    def evaluate(self, lang: Any, records: Any) -> None:
         """The demo ends by evaluating its three trials: their recommendations, and the reports to open."""
         from sandbox.demo.evaluations import evaluate_trials
 
         say(Text("Đánh giá ba thử nghiệm…", "Evaluating the three trials…"))
         words = {"roll_out": Text("TRIỂN KHAI", "ROLL OUT"), "extend": Text("GIA HẠN", "EXTEND"),
                  "modify": Text("ĐIỀU CHỈNH", "MODIFY"), "stop": Text("DỪNG", "STOP")}
-        for done in evaluate_trials(self.settings, self.world, self.directory / "reports", lang):
+        for done in evaluate_trials(self.settings, self.world, self.directory / "reports", lang,
+                                    streams=self.streams, sent=self.sent, control_records=records):
             say(Text(f"{done.reference} (báo cáo v{done.version}): {words[done.decision].vi}",
                      f"{done.reference} (report v{done.version}): {words[done.decision].en}"))
             for reason in done.reasons[:4]:

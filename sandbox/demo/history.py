@@ -25,11 +25,11 @@ from typing import Any
 
 from devices.client import DeviceClient
 from sandbox.clock import LOCAL_TZ, local_today, utcnow
-from sandbox.demo.seed import DemoWorld
+from sandbox.demo.seed import ALERTS_AFTER_DAYS, DemoWorld
 from sims.baseline import manual_spraying, write_csv
 from sims.places import ring
 from sims.runner import Runner, Sent, SimDevice
-from sims.scenario import DeviceSpec, FaultSpec, Scenario, streams
+from sims.scenario import DeviceSpec, FaultSpec, Scenario, Stream, streams
 from sims.uav import UavSim
 
 __all__ = ["history", "outbox_of", "replay"]
@@ -52,9 +52,9 @@ def history(world: DemoWorld, days: int) -> Scenario:
                    faults=[FaultSpec(kind="gps_loss", at="06:40", day=middle, duration_s=15)]),
         DeviceSpec(name=drones[1][0], kind="agri_uav", place="vi_tan", windows=["05:30-09:30"], rate_hz=2,
                    faults=[FaultSpec(kind="link_loss", at="06:15", day=min(days, middle + 1), duration_s=240)]),
-        DeviceSpec(name=cameras[0][0], kind="ai_camera", peak_per_hour=900, alerts_from_day=min(days, 7),
+        DeviceSpec(name=cameras[0][0], kind="ai_camera", peak_per_hour=900, alerts_from_day=min(days, ALERTS_AFTER_DAYS),
                    alert_effect=0.35, message_s=CAMERA_MESSAGE_S),
-        DeviceSpec(name=cameras[1][0], kind="ai_camera", peak_per_hour=700, alerts_from_day=min(days, 7),
+        DeviceSpec(name=cameras[1][0], kind="ai_camera", peak_per_hour=700, alerts_from_day=min(days, ALERTS_AFTER_DAYS),
                    alert_effect=0.0, message_s=CAMERA_MESSAGE_S),  # the control junction: same days, no alerts
         DeviceSpec(name=robots[0][0], kind="amr", rate_hz=1, missions_per_hour=3),
     ]
@@ -63,9 +63,11 @@ def history(world: DemoWorld, days: int) -> Scenario:
 
 
 def replay(world: DemoWorld, host: str, port: int, days: int, directory: Path,
-           progress: Callable[[datetime, datetime, datetime], None] | None = None) -> dict[str, Sent]:
+           progress: Callable[[datetime, datetime, datetime], None] | None = None,
+           keep: list[Stream] | None = None) -> dict[str, Sent]:
     """Send the history through the broker at ``host:port``; what each device sent.
-    ``progress(first, now, last)`` is told where the simulated clock is."""
+    ``progress(first, now, last)`` is told where the simulated clock is; ``keep`` receives the streams
+    (their simulators hold the cameras' ground truth once sent)."""
     scenario = history(world, days)
     end = utcnow() - timedelta(minutes=1)  # nothing from the future
     first = datetime.combine(scenario.start_day(local_today()), time(), tzinfo=LOCAL_TZ)
@@ -74,6 +76,8 @@ def replay(world: DemoWorld, host: str, port: int, days: int, directory: Path,
     where = outbox_of(directory)
     devices = []
     for stream in streams(scenario, local_today()):
+        if keep is not None:
+            keep.append(stream)
         trial, device, secret = keys[stream.name]
         where(device).parent.mkdir(parents=True, exist_ok=True)
         client = DeviceClient(host, port, trial=trial, device=device, secret=secret, outbox=where(device),

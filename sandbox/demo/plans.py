@@ -101,7 +101,9 @@ def uav_plan(start: date, end: date) -> dict[str, Any]:
     return plan
 
 
-def camera_plan(start: date, end: date) -> dict[str, Any]:
+def camera_plan(start: date, end: date, alerts_from: date | None = None) -> dict[str, Any]:
+    """The camera trial; with ``alerts_from`` (the day its alerts start) the violations it should deter are
+    compared with the control junction before and after: a difference-in-differences."""
     plan = _common(start, end, "Bảo hiểm PVI Cần Thơ", 500_000_000)
     plan["schedule"]["operating_windows"] = [
         {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "24:00"}
@@ -128,6 +130,11 @@ def camera_plan(start: date, end: date) -> dict[str, Any]:
              "dimension": "reliability", "direction": "higher_is_better", "target": 99, "weight": 2},
             {"code": "privacy_breaches", "name": "Sự cố lộ hình ảnh cá nhân", "metric": "privacy_breaches", "unit": "",
              "dimension": "compliance", "direction": "lower_is_better", "target": 0, "limit": 0, "weight": 3},
+            {"code": "violations", "name": "Vi phạm trên 1000 lượt phương tiện",
+             "metric": "violations_per_1000_road_users", "unit": "/1000", "dimension": "effectiveness",
+             "direction": "lower_is_better", "target": 60, "weight": 1,
+             "baseline": {"kind": "control", "description": "nút giao đối chứng, trước và sau khi bật cảnh báo",
+                          **({"pre_period_end": alerts_from.isoformat()} if alerts_from else {})}},
         ],
         safeguards=["Làm mờ khuôn mặt và biển số trước khi lưu", "Chỉ cán bộ được phân quyền mới xem hình ảnh gốc"],
         consent={

@@ -34,10 +34,11 @@ from sandbox.trials.schemas import (
 )
 from sandbox.trials.states import Recommendation
 
-__all__ = ["DEMO_EVALUATOR", "DEMO_PASSWORD", "DemoWorld", "Fleet", "seed"]
+__all__ = ["ALERTS_AFTER_DAYS", "DEMO_EVALUATOR", "DEMO_PASSWORD", "DemoWorld", "Fleet", "seed"]
 
 DEMO_PASSWORD = "sandbox-demo-2026"
 DEMO_EVALUATOR = "thamdinh@skhcn.cantho.demo"
+ALERTS_AFTER_DAYS = 7  # the camera's first week of history is its pre-period: alerts start after it
 
 
 @dataclass(frozen=True)
@@ -128,14 +129,15 @@ def seed(db: Session, settings: Settings, history_days: int = 14) -> DemoWorld:
     def move(actor: Actor, trial: Trial, request: TransitionRequest) -> None:
         transitions.apply_transition(db, actor, trial.id, request, settings)
 
-    def run(kind: str, actor: Actor, product: Product, plan: dict[str, Any], serials: list[tuple[str, str]],
-            conditions: list[str]) -> Trial:
+    def run(kind: str, actor: Actor, product: Product, plan: dict[str, Any],
+            serials: list[tuple[str, str]] | list[tuple[str, str, str]], conditions: list[str]) -> Trial:
         """Open, enrol, approve and start a trial: its devices are the fleet the simulators drive."""
         content = content_from_document(plan)
         trial = service.create_trial(db, actor, TrialCreate(product.id, content), settings)
         enrolled = []
-        for serial, model in serials:
-            device, secret = devices.enrol_device(db, actor, trial.id, DeviceEnrol(serial=serial, model=model), settings)
+        for serial, model, *site in serials:  # a camera names the junction it watches
+            device, secret = devices.enrol_device(
+                db, actor, trial.id, DeviceEnrol(serial=serial, model=model, site=site[0] if site else None), settings)
             world.devices.append((trial.reference, str(device.id), secret))
             enrolled.append((serial, str(device.id), secret))
         move(actor, trial, Submit())
@@ -149,8 +151,11 @@ def seed(db: Session, settings: Settings, history_days: int = 14) -> DemoWorld:
     uav_trial = run("agri_uav", drone_co, drone, uav_plan(began, ends),
                     [("MF-A30-0001", "A30"), ("MF-A30-0002", "A30")],
                     ["Không phun khi gió trên 5 m/s", "Báo lịch bay cho UBND phường trước 24 giờ"])
-    camera_trial = run("ai_camera", camera_co, camera, camera_plan(began, ends),
-                       [("TV-T2-0001", "TV-T2"), ("TV-T2-0002", "TV-T2")],  # the second at the control junction
+    alerts_from = today - timedelta(days=history_days) + timedelta(days=min(history_days, ALERTS_AFTER_DAYS))
+    cameras = camera_plan(began, ends, alerts_from)
+    junctions = [site["name"] for site in cameras["sites"]]
+    camera_trial = run("ai_camera", camera_co, camera, cameras,
+                       [("TV-T2-0001", "TV-T2", junctions[0]), ("TV-T2-0002", "TV-T2", junctions[1])],  # control
                        ["Che mặt và biển số trước khi lưu hình", "Xoá hình gốc sau 30 ngày"])
     robot_trial = run("amr", robot_co, robot, amr_plan(began, ends), [("NKC-0001", "NKC-1")],
                       ["Tốc độ tối đa 1 m/s vào giờ tan học"])

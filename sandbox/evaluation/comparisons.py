@@ -149,8 +149,13 @@ def difference_in_differences(outcome: np.ndarray | list[float], treated: np.nda
         raise ValueError(f"difference-in-differences needs control and trial, before and after: counts {cells}")
     if groups.max() + 1 < 4:
         raise ValueError(f"difference-in-differences needs at least 4 clusters, got {groups.max() + 1}")
+    if y.size <= 4:
+        raise ValueError(f"difference-in-differences needs more observations than its 4 parameters, got {y.size}")
     design = np.column_stack([np.ones_like(y), t, a, t & a]).astype(float)
-    fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    try:
+        fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    except (ZeroDivisionError, np.linalg.LinAlgError) as exc:
+        raise ValueError(f"difference-in-differences cannot be fitted on these data: {exc}") from exc
     low, high = fit.conf_int(alpha=1 - level)[3]
     in_trial = {int(g) for g in groups[t]}
     return Comparison("difference_in_differences", float(fit.params[3]), "difference", float(low), float(high), level,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -106,6 +107,21 @@ def test_the_demo_seeds_its_trials_and_simulates_their_past(tmp_path: Path) -> N
         assert connection.execute(text("SELECT count(*) FROM amr_samples")).scalar_one() > 0
     engine.dispose()
     assert (tmp_path / "data" / "demo" / "manual-spraying-vi-tan-control.csv").exists()
+    # It ends by evaluating its three trials: recommendations printed, reports left to open.
+    assert result.stdout.count("(report v1):") == 3, result.stdout
+    reports = sorted(p.suffix for p in (tmp_path / "data" / "demo" / "reports").iterdir())
+    assert reports == [".html"] * 3 + [".pdf"] * 3
+    engine = make_engine(demo_db)
+    with engine.connect() as connection:  # with what the evaluator uploaded: labels, a survey, control records
+        kpis = {}
+        for (content,) in connection.execute(text("SELECT content FROM evaluation_reports")):
+            document = json.loads(content) if isinstance(content, str) else content
+            kpis.update({k["code"]: k for k in document["kpis"]})
+            kpis.update({f"vs {c['kpi']}": c for c in document["comparisons"]})
+        assert kpis["recall"]["clusters"] > 0 and kpis["acceptance"]["clusters"] > 0
+        assert kpis["vs hectares_per_hour"]["n_reference"] > 0
+    engine.dispose()
     again = run("demo", "--no-serve", "--days", "0", database_url=None, tmp_path=tmp_path)  # afresh every time
-    assert again.returncode == 0 and again.stdout.count("SB-2") == result.stdout.count("SB-2")
+    seeded = result.stdout.split("Evaluating the three trials")[0]
+    assert again.returncode == 0 and again.stdout.count("SB-2") == seeded.count("SB-2")
     assert "Simulating" not in again.stdout

@@ -9,6 +9,7 @@ import msgspec
 import numpy as np
 import pytest
 
+from sandbox.demo.plans import camera_plan
 from sandbox.evaluation.assessment import PastLook, assess
 from sandbox.evaluation.inputs import (
     CameraDay,
@@ -154,10 +155,8 @@ def test_a_camera_with_poor_recall_is_sent_back_to_be_modified() -> None:
 
 
 def test_a_control_site_with_a_pre_period_is_compared_by_difference_in_differences() -> None:
-    content = plan("ai_camera", START, 40)
-    content["kpis"].append({"code": "violations", "name": "Vi phạm / 1000 lượt", "metric": "violations_per_1000_road_users",
-                            "unit": "/1000", "dimension": "compliance", "direction": "lower_is_better", "target": 20,
-                            "baseline": {"kind": "control", "pre_period_end": (START + timedelta(days=14)).isoformat()}})
+    content = camera_plan(START, START + timedelta(days=40), alerts_from=START + timedelta(days=14))
+    assert next(k for k in content["kpis"] if k["code"] == "violations")["baseline"]["kind"] == "control"
     rng = np.random.default_rng(5)
     camera_days = []
     for d in range(28):

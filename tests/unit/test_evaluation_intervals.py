@@ -141,6 +141,11 @@ def test_difference_in_differences_finds_the_effect_with_cluster_robust_errors()
     assert result.high - result.low > 2 * (plain[1] - plain[0])
     with pytest.raises(ValueError, match="needs control and trial, before and after"):
         difference_in_differences(y[t], t[t], a[t], c[t])
+    # A control and a trial site seen one day before and one after: four cells of one, nothing left to estimate
+    # the error with (statsmodels would divide by zero).
+    with pytest.raises(ValueError, match="more observations than its 4 parameters"):
+        difference_in_differences([1.0, 2.0, 3.0, 5.0], [True, True, False, False], [False, True, False, True],
+                                  ["a", "b", "c", "d"])
 
 
 def test_holm_adjusts_the_confirmatory_p_values_step_down() -> None:
