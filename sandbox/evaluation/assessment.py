@@ -36,8 +36,10 @@ from sandbox.evaluation.report import (
     TrialSummary,
     Words,
 )
-from sandbox.evaluation.scoring import KpiEstimate, ahp, default_utility, score
+from sandbox.evaluation.scoring import KpiEstimate, ahp, score
 from sandbox.evaluation.verdicts import Verdict
+from sandbox.i18n import Text
+from sandbox.trials.incident_kinds import IncidentCategory
 
 __all__ = ["PastLook", "assess"]
 
@@ -65,7 +67,8 @@ def assess(inputs: EvaluationInputs, parameters: EvaluationParameters, roles: di
     monitoring = _monitoring(measured, sample, parameters, past_looks)
     summary = _score(measured, parameters)
     severe = [recommending.SevereIncident(str(i.id), i.category, i.severity,
-                                          i.started_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds"))
+                                          i.started_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S %z"),
+                                          _category_label(i.category))
               for i in inputs.incidents if i.severity >= SEVERE]
     judgements = [recommending.KpiJudgement(r.code, r.dimension, _verdict(r), r.limit, r.limit_bound)
                   for r in rows]
@@ -87,6 +90,10 @@ def assess(inputs: EvaluationInputs, parameters: EvaluationParameters, roles: di
         incidents=_incident_days(inputs), incident_counts=dict(sorted(Counter(i.category for i in inputs.incidents)
                                                                        .items())),
         sites=inputs.sites, tracks=inputs.tracks, devices=trial.devices, warnings=_warnings(rows, summary))
+
+
+def _category_label(category: str) -> Text | None:
+    return IncidentCategory(category).label if category in IncidentCategory.__members__.values() else None
 
 
 def _verdict(row: KpiRow) -> Verdict:
@@ -174,11 +181,9 @@ def _score(measured: list[Measured], parameters: EvaluationParameters) -> ScoreS
     estimates = []
     for m in measured:
         r = m.row
-        if r.estimate is None or r.weight == 0:
+        if r.estimate is None or r.weight == 0 or m.utility is None:
             continue
-        limit = None if r.limit is None or r.limit == r.target else r.limit
-        utility = default_utility(r.direction, r.target, limit, best=100.0 if r.unit == "%" else None, kpi=r.code)
-        estimates.append(KpiEstimate(code=r.code, dimension=r.dimension, weight=r.weight, utility=utility,
+        estimates.append(KpiEstimate(code=r.code, dimension=r.dimension, weight=r.weight, utility=m.utility,
                                      draws=m.draws, estimate=r.estimate, std_error=None))
     if not estimates:
         return None

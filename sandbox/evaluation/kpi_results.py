@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 
 from sandbox.evaluation import comparisons as compare
+from sandbox.evaluation import formulas
 from sandbox.evaluation.intervals import Proportion, Rate, cluster_bootstrap
 from sandbox.evaluation.measures import Clusters, Scope, clusters_of, point, scale
 from sandbox.evaluation.metrics import METRICS, Metric
 from sandbox.evaluation.report import ComparisonRow, KpiRow, Words
-from sandbox.evaluation.scoring import default_utility
+from sandbox.evaluation.scoring import Utility, default_utility
 from sandbox.evaluation.verdicts import against_target
 
 __all__ = ["Measured", "measure_kpi"]
@@ -32,6 +33,7 @@ class Measured:
     draws: np.ndarray | None  # the KPI's sampling draws in its display scale, for the score
     std_error: float | None
     comparison: ComparisonRow | None
+    utility: Utility | None = None  # its utility curve (0 unacceptable, 60 at target, 100 excellent)
 
 
 def _after(clusters: Clusters, cut: date | None) -> Clusters:
@@ -84,20 +86,19 @@ def _finite(value: float | None) -> float | None:
 def measure_kpi(kpi: dict[str, Any], scope: Scope, *, level: float, n_resamples: int, n_draws: int, seed: int
                 ) -> Measured:
     """The KPI as the plan defines it (``kpi`` is the plan's KPI document), measured in the scope's data."""
-    metric = METRICS.get(kpi["metric"])
     baseline = kpi.get("baseline") or {}
     cut = date.fromisoformat(baseline["pre_period_end"]) if baseline.get("pre_period_end") else None
     target, limit = float(kpi["target"]), kpi.get("limit")
     common: dict[str, Any] = dict(
-        code=kpi["code"], name=kpi["name"], metric=kpi["metric"], unit=kpi["unit"], dimension=kpi["dimension"],
-        direction=kpi["direction"], target=target, limit=limit, weight=float(kpi.get("weight", 1.0)),
-        confirmatory=bool(kpi.get("confirmatory", False)), level=level)
+        code=kpi["code"], name=kpi["name"], metric=kpi.get("metric") or kpi.get("formula") or "", unit=kpi["unit"],
+        dimension=kpi["dimension"], direction=kpi["direction"], target=target, limit=limit,
+        weight=float(kpi.get("weight", 1.0)), confirmatory=bool(kpi.get("confirmatory", False)), level=level)
+    if kpi.get("formula"):
+        return _measure_formula(kpi, scope, common, cut, n_resamples=n_resamples, n_draws=n_draws, seed=seed)
+    metric = METRICS.get(kpi["metric"])
     if metric is None:
-        note = Words(f"Chỉ số '{kpi['metric']}' không có trong thư viện", f"No metric '{kpi['metric']}' in the library")
-        row = KpiRow(**common, title=Words(kpi["metric"], kpi["metric"]), estimate=None, low=None, high=None,
-                     method="—", note=note, clusters=0, exposure=None, exposure_unit=None, verdict="no_data",
-                     probability_met=None, limit_bound=None, utility=None)
-        return Measured(row, None, None, None)
+        return _unmeasured(common, Words(f"Chỉ số '{kpi['metric']}' không có trong thư viện",
+                                         f"No metric '{kpi['metric']}' in the library"))
     every = clusters_of(metric, scope)
     trial = _after(every.where(every.role == "trial"), cut)
     estimate = point(metric, trial)
@@ -122,7 +123,63 @@ def measure_kpi(kpi: dict[str, Any], scope: Scope, *, level: float, n_resamples:
                  limit_bound=_finite(bound) if limit is not None else None,
                  utility=float(utility(estimate)) if math.isfinite(estimate) else None)
     comparison = _compare(metric, kpi, every, scope, level) if baseline else None
-    return Measured(row, draws, std_error, comparison)
+    return Measured(row, draws, std_error, comparison, utility)
+
+
+def _unmeasured(common: dict[str, Any], note: Words) -> Measured:
+    title = Words(common["metric"], common["metric"])
+    row = KpiRow(**common, title=title, estimate=None, low=None, high=None, method="—", note=note, clusters=0,
+                 exposure=None, exposure_unit=None, verdict="no_data", probability_met=None, limit_bound=None,
+                 utility=None)
+    return Measured(row, None, None, None)
+
+
+def _measure_formula(kpi: dict[str, Any], scope: Scope, common: dict[str, Any], cut: date | None, *,
+                     n_resamples: int, n_draws: int, seed: int) -> Measured:
+    """A formula over metrics: its value from their estimates, its interval from their draws side by side."""
+    formula, level = kpi["formula"], common["level"]
+    try:
+        names = formulas.names_in(formula)
+    except formulas.FormulaError as exc:
+        return _unmeasured(common, Words(f"Công thức không hợp lệ: {exc}", f"The formula is not valid: {exc}"))
+    unknown = [name for name in names if name not in METRICS]
+    if unknown:
+        return _unmeasured(common, Words(f"Không có chỉ số {', '.join(unknown)} trong thư viện",
+                                         f"No metric {', '.join(unknown)} in the library"))
+    rng = np.random.default_rng(seed)
+    points: dict[str, float] = {}
+    draws: dict[str, np.ndarray] = {}
+    sizes = []
+    for i, name in enumerate(names):
+        metric = METRICS[name]
+        every = clusters_of(metric, scope)
+        trial = _after(every.where(every.role == "trial"), cut)
+        points[name] = point(metric, trial)
+        sizes.append(trial.size)
+        own = _interval(metric, trial, level, n_resamples, n_draws, seed + 1000 * (i + 1))[3]
+        draws[name] = own[rng.integers(0, own.size, n_draws)] if own is not None and own.size else \
+            np.full(n_draws, points[name])
+    estimate = float(formulas.evaluate(formula, points))
+    values = np.asarray(formulas.evaluate(formula, draws), dtype=float)
+    finite = values[np.isfinite(values)]
+    if not math.isfinite(estimate) or finite.size < n_draws // 2:
+        return _unmeasured(common, Words("Chưa tính được: thiếu dữ liệu của một chỉ số trong công thức",
+                                         "Not computable yet: a metric of the formula has no data"))
+    alpha = 1.0 - level
+    low, high = (float(v) for v in np.quantile(finite, [alpha / 2, 1 - alpha / 2]))
+    verdict = against_target(estimate, low, high, common["target"], kpi["direction"], finite)
+    limit = common["limit"]
+    bound = float(np.quantile(finite, 0.05 if kpi["direction"] == "lower_is_better" else 0.95))
+    utility = default_utility(kpi["direction"], common["target"],
+                              None if limit is None or limit == common["target"] else float(limit), kpi=kpi["code"])
+    note = None if finite.size == values.size else Words(
+        f"{values.size - finite.size} lượt rút không xác định (chia cho 0) bị bỏ",
+        f"{values.size - finite.size} draws undefined (division by 0) left out")
+    row = KpiRow(**common, title=Words(formula, formula), estimate=estimate, low=low, high=high,
+                 method=f"Monte Carlo over {', '.join(names)}", note=note, clusters=min(sizes), exposure=None,
+                 exposure_unit=None, verdict=verdict.status, probability_met=_finite(verdict.probability_met),
+                 limit_bound=bound if limit is not None else None, utility=float(utility(estimate)))
+    return Measured(row, finite, float(np.std(finite)), None, utility)
 
 
 def _values(metric: Metric, c: Clusters) -> np.ndarray:

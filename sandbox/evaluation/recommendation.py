@@ -52,6 +52,7 @@ class SevereIncident:
     category: str
     severity: int
     started_at: str  # ISO 8601
+    label: Text | None = None  # the category as people read it; the code otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +123,10 @@ def recommend(evidence: Evidence) -> Recommendation:
         raise ValueError(f"required_probability must be between 0 and 1, got {evidence.required_probability!r}")
     gates: list[Reason] = []
     severe = list(evidence.severe_incidents)
-    listed_vi = "".join(f"; {i.category} mức {i.severity} lúc {i.started_at}" for i in severe)
-    listed_en = "".join(f"; {i.category} severity {i.severity} at {i.started_at}" for i in severe)
+    listed_vi = "".join(f"; {i.label.vi if i.label else i.category} mức {i.severity} lúc {i.started_at}"
+                        for i in severe)
+    listed_en = "".join(f"; {i.label.en if i.label else i.category} severity {i.severity} at {i.started_at}"
+                        for i in severe)
     gates.append(Reason("severe_incidents", not severe, Text(
         f"{len(severe)} sự cố nghiêm trọng (mức 4–5){listed_vi}", f"{len(severe)} severe incident(s) "
         f"(severity 4–5){listed_en}"), numbers={"count": len(severe), "incidents": [i.reference for i in severe]}))

@@ -162,10 +162,11 @@ class Baseline(Struct, forbid_unknown_fields=True):
     pre_period_end: date | None = None  # the first day with the product in use
 
 
-class Kpi(Struct, forbid_unknown_fields=True):
+class Kpi(Struct, forbid_unknown_fields=True, kw_only=True):
     code: Slug
     name: Name
-    metric: Slug  # a named metric of the evaluation library
+    metric: Slug | None = None  # a named metric of the evaluation library…
+    formula: Annotated[str, Meta(min_length=1, max_length=500)] | None = None  # …or arithmetic over such names
     unit: Annotated[str, Meta(max_length=40)]
     dimension: Literal["safety", "effectiveness", "reliability", "compliance", "acceptance"]
     direction: Literal["higher_is_better", "lower_is_better"]

@@ -7,6 +7,7 @@ before the start, an envelope for another kind of product): such a plan is not s
 
 from __future__ import annotations
 
+import ast
 import calendar
 from datetime import date
 
@@ -114,6 +115,24 @@ def _envelope_problems(content: PlanContent, kind: ProductKind) -> list[FieldPro
     return problems
 
 
+def formula_problem(formula: str) -> Text | None:
+    """What is wrong with a KPI formula's form (numbers, metric names, + − × ÷ and parentheses); the names
+    themselves are the evaluation library's to check."""
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError as exc:
+        return Text(f"công thức sai cú pháp ở cột {exc.offset}", f"the formula does not parse (column {exc.offset})")
+    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.Div,
+               ast.USub, ast.UAdd)
+    for node in ast.walk(tree):
+        number = isinstance(node, ast.Constant) and isinstance(node.value, int | float)
+        if not (number or isinstance(node, allowed)):
+            return Text(f"công thức chỉ gồm số, tên chỉ số, + − × ÷ và ngoặc; không được dùng {type(node).__name__}",
+                        f"a formula has numbers, metric names, + − × ÷ and parentheses only; not "
+                        f"{type(node).__name__}")
+    return None
+
+
 def _kpi_problems(content: PlanContent) -> list[FieldProblem]:
     problems = []
     seen: set[str] = set()
@@ -123,6 +142,12 @@ def _kpi_problems(content: PlanContent) -> list[FieldProblem]:
                 FieldProblem(f"/kpis/{index}/code", Text(f"mã KPI '{kpi.code}' bị trùng", f"KPI code '{kpi.code}' is repeated"))
             )
         seen.add(kpi.code)
+        if (kpi.metric is None) == (kpi.formula is None):
+            problems.append(FieldProblem(f"/kpis/{index}/metric", Text(
+                "KPI cần đúng một trong hai: một chỉ số của thư viện (metric) hoặc một công thức (formula)",
+                "a KPI needs exactly one of a library metric (metric) or a formula over metrics (formula)")))
+        elif kpi.formula is not None and (problem := formula_problem(kpi.formula)) is not None:
+            problems.append(FieldProblem(f"/kpis/{index}/formula", problem))
         if kpi.baseline and kpi.baseline.kind == "fixed" and kpi.baseline.value is None:
             problems.append(
                 FieldProblem(

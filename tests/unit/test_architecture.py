@@ -17,7 +17,7 @@ PURE = ["trials/lifecycle.py", "trials/preconditions.py", "trials/states.py", "t
         "evaluation/intervals.py", "evaluation/comparisons.py", "evaluation/sequential.py", "evaluation/scoring.py",
         "evaluation/verdicts.py", "evaluation/recommendation.py", "evaluation/geometry.py",
         "evaluation/metrics.py", "evaluation/inputs.py", "evaluation/measures.py", "evaluation/kpi_results.py",
-        "evaluation/assessment.py", "evaluation/report.py", "evaluation/parameters.py",
+        "evaluation/assessment.py", "evaluation/report.py", "evaluation/parameters.py", "evaluation/formulas.py",
         "evaluation/rendering/__init__.py", "evaluation/rendering/charts.py",
         "evaluation/rendering/document.py", "evaluation/rendering/figures.py", "evaluation/rendering/html.py",
         "evaluation/rendering/labels.py", "evaluation/rendering/maps.py", "evaluation/rendering/numbers.py",

@@ -124,6 +124,7 @@ def test_a_severe_incident_stops_the_trial() -> None:
     assert content.recommendation.decision == "stop"
     # One breach in some 19 flight hours does not show a rate above the limit of 2 per 100 h; its severity stops it.
     assert [r.gate for r in content.recommendation.reasons] == ["severe_incidents"]
+    assert "Ra ngoài vùng địa lý cho phép mức 4 lúc 2026-10-05 08:00:00 +0700" in content.recommendation.reasons[0].text.vi
     assert content.incidents[0].by_severity == [0, 0, 0, 1, 0]
 
 
@@ -201,3 +202,22 @@ def test_ahp_weights_replace_the_plans() -> None:
     content = assess(_uav(10), parameters, {})
     assert content.score.weighting == "ahp" and content.score.consistency_ratio == 0
     assert content.score.weights == pytest.approx({"safety": 0.75, "effectiveness": 0.25})
+
+
+def test_a_kpi_defined_by_a_formula_carries_its_metrics_uncertainty() -> None:
+    content = plan("agri_uav", START, 30)
+    content["kpis"] += [
+        {"code": "vs_manual", "name": "Nhanh hơn phun tay (lần)", "formula": "hectares_per_hour / 0.12", "unit": "×",
+         "dimension": "effectiveness", "direction": "higher_is_better", "target": 20},
+        {"code": "broken", "name": "?", "formula": "hectares_per_hour / nothing_known", "unit": "",
+         "dimension": "reliability", "direction": "higher_is_better", "target": 1}]
+    rng = np.random.default_rng(3)
+    inputs = _inputs("agri_uav", 30, content=content, sorties=_sorties(30, rng))
+    found = {k.code: k for k in assess(inputs, FAST, {}).kpis}
+    per_hour, ratio = found["hectares_per_hour"], found["vs_manual"]
+    assert ratio.estimate == pytest.approx(per_hour.estimate / 0.12, rel=1e-12)
+    assert ratio.method == "Monte Carlo over hectares_per_hour" and ratio.clusters == per_hour.clusters
+    assert ratio.low == pytest.approx(per_hour.low / 0.12, rel=0.02)
+    assert ratio.high == pytest.approx(per_hour.high / 0.12, rel=0.02)
+    assert ratio.verdict == "met" and ratio.utility == 100
+    assert found["broken"].verdict == "no_data" and "nothing_known" in found["broken"].note.en

@@ -10,6 +10,7 @@ from sandbox.demo.plans import amr_plan, camera_plan, uav_plan
 from sandbox.trials.kinds import ProductKind
 from sandbox.trials.plan import PlanContent, content_from_document
 from sandbox.trials.plan_checks import add_months, consistency_problems, missing_parts
+from tests.plans import plan
 
 START, END = date(2026, 12, 1), date(2027, 3, 1)
 
@@ -86,3 +87,16 @@ def test_insurance_must_cover_the_trial() -> None:
 ])
 def test_add_months_clamps_to_the_end_of_the_month(start, months, expected) -> None:
     assert add_months(start, months) == expected
+
+
+@pytest.mark.parametrize(("change", "pointer"), [
+    ({"formula": "hectares_per_hour / 0.12"}, "/kpis/0/metric"),  # both a metric and a formula
+    ({"metric": None}, "/kpis/0/metric"),  # neither
+    ({"metric": None, "formula": "hectares_per_hour ** 2"}, "/kpis/0/formula"),
+    ({"metric": None, "formula": "__import__('os')"}, "/kpis/0/formula"),
+])
+def test_a_kpi_names_a_metric_or_gives_an_arithmetic_formula(change: dict, pointer: str) -> None:
+    document = plan("agri_uav")
+    document["kpis"][0] = {**document["kpis"][0], **change}
+    problems = consistency_problems(content_from_document(document), ProductKind.AGRI_UAV, 6)
+    assert pointer in [p.pointer for p in problems]
