@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime
 from typing import overload
 from zoneinfo import ZoneInfo
 
-__all__ = ["LOCAL_TZ", "local_today", "to_local", "utcnow"]
+__all__ = ["LOCAL_OFFSET_S", "LOCAL_TZ", "local_today", "to_local", "utcnow"]
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh is UTC+7 all year: no daylight saving since 1975
 
 
 def utcnow() -> datetime:

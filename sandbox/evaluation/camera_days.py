@@ -47,7 +47,6 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Integer,
-    Table,
     and_,
     case,
     func,
@@ -59,18 +58,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from sandbox.clock import LOCAL_TZ
+from sandbox.evaluation.days import DAY_S, LOCAL_ORIGIN_S, before_cut_off, local_date, local_day
 from sandbox.evaluation.inputs import CameraDay
 from sandbox.telemetry.ingest.decoding import MAX_CLOCK_AHEAD
-from sandbox.telemetry.store.queries import instant, time_bucket
 from sandbox.telemetry.store.tables import CAMERA_DETECTIONS, CAMERA_STATUS, DEVICE_STATUS
 
 __all__ = ["LATENCY_QUANTILE", "STATUS_GAP_S", "camera_days"]
 
 STATUS_GAP_S = 300.0  # five missed statuses of a camera reporting every minute: longer, it was not heard
 LATENCY_QUANTILE = 0.95
-DAY_S = 86_400
-LOCAL_ORIGIN_S = -7 * 3600  # local midnight in Asia/Ho_Chi_Minh (UTC+7, no daylight saving)
 _EPOCH_DAY = date(1970, 1, 1)
 _ONLINE, _IDLE, _DOWN = 0, 1, 2  # what a word says of the time after it: up, heard but not up, an outage
 
@@ -88,14 +84,14 @@ def camera_days(connection: Connection, trial_id: uuid.UUID, until: datetime,
         found = day_of(device_id, _EPOCH_DAY + timedelta(days=int(number)))
         found["observed_s"], found["online_s"] = float(observed_s or 0.0), float(online_s or 0.0)
     s = CAMERA_STATUS
-    statuses = select(s.c.device_id, _local_day(connection, s), func.count()).where(*_cut(s, trial_id, until))
-    for device_id, bucket, count in connection.execute(statuses.group_by(s.c.device_id, _local_day(connection, s))):
-        day_of(device_id, _date(connection, s, bucket))["statuses"] = int(count)
+    statuses = select(s.c.device_id, local_day(connection, s), func.count()).where(*before_cut_off(s, trial_id, until))
+    for device_id, bucket, count in connection.execute(statuses.group_by(s.c.device_id, local_day(connection, s))):
+        day_of(device_id, local_date(connection, s, bucket))["statuses"] = int(count)
     d = CAMERA_DETECTIONS
-    detections = select(d.c.device_id, _local_day(connection, d), func.count(), func.count(d.c.violation))
-    detections = detections.where(*_cut(d, trial_id, until)).group_by(d.c.device_id, _local_day(connection, d))
+    detections = select(d.c.device_id, local_day(connection, d), func.count(), func.count(d.c.violation))
+    detections = detections.where(*before_cut_off(d, trial_id, until)).group_by(d.c.device_id, local_day(connection, d))
     for device_id, bucket, count, violations in connection.execute(detections):
-        found = day_of(device_id, _date(connection, d, bucket))
+        found = day_of(device_id, local_date(connection, d, bucket))
         found["detections"], found["violations"] = int(count), int(violations)
     for (device_id, day), p95 in _latency_p95(connection, trial_id, until).items():
         day_of(device_id, day)["latency_p95_ms"] = p95
@@ -103,17 +99,7 @@ def camera_days(connection: Connection, trial_id: uuid.UUID, until: datetime,
             for (device_id, day), values in sorted(days.items())]
 
 
-def _cut(table: Table, trial_id: uuid.UUID, until: datetime) -> tuple[ColumnElement[bool], ...]:
-    """The trial's rows describing and stored before the cut-off."""
-    return table.c.trial_id == trial_id, table.c.time < until, table.c.received_at < until
 
-
-def _local_day(connection: Connection, table: Table) -> ColumnElement[Any]:
-    return time_bucket(connection, table, DAY_S, origin_s=LOCAL_ORIGIN_S)
-
-
-def _date(connection: Connection, table: Table, bucket: Any) -> date:
-    return instant(connection, table, bucket).astimezone(LOCAL_TZ).date()
 
 
 def _ticks(connection: Connection, column: ColumnElement[Any]) -> tuple[ColumnElement[Any], int]:
@@ -146,7 +132,7 @@ def _time_query(connection: Connection, trial_id: uuid.UUID, until: datetime) ->
         select(func.max(heard.c.time))
         .where(heard.c.device_id == link.c.device_id, heard.c.time >= link.c.time,
                heard.c.time <= link.c.received_at + ahead, heard.c.received_at <= link.c.received_at,
-               *_cut(heard, trial_id, until))
+               *before_cut_off(heard, trial_id, until))
         .scalar_subquery()
     )
     lost = and_(~link.c.online, ~link.c.graceful)
@@ -156,10 +142,10 @@ def _time_query(connection: Connection, trial_id: uuid.UUID, until: datetime) ->
     words = union_all(
         select(s.c.device_id, status_e.label("e"), literal(1, Integer).label("rank"),
                s.c.seq, case((s.c.online, _ONLINE), else_=_IDLE).label("state"))
-        .where(*_cut(s, trial_id, until)),
+        .where(*before_cut_off(s, trial_id, until)),
         select(link.c.device_id, link_e.label("e"), case((link.c.online, 0), else_=2),
                link.c.seq, case((link.c.online, _ONLINE), (link.c.graceful, _IDLE), else_=_DOWN))
-        .where(*_cut(link, trial_id, until)),
+        .where(*before_cut_off(link, trial_id, until)),
     ).subquery("words")
     w = words.c
     steps = select(w.device_id, w.e, w.state, func.lead(w.e).over(partition_by=w.device_id,
@@ -177,17 +163,17 @@ def _time_query(connection: Connection, trial_id: uuid.UUID, until: datetime) ->
 def _latency_p95(connection: Connection, trial_id: uuid.UUID, until: datetime) -> dict[tuple[uuid.UUID, date], float]:
     """The continuous 95th percentile of inference latency per camera and day, over statuses saying online."""
     s = CAMERA_STATUS
-    day = _local_day(connection, s)
-    where = (*_cut(s, trial_id, until), s.c.online)
+    day = local_day(connection, s)
+    where = (*before_cut_off(s, trial_id, until), s.c.online)
     if connection.dialect.name == "postgresql":
         p95 = func.percentile_cont(LATENCY_QUANTILE).within_group(s.c.inference_latency_ms)
         rows = connection.execute(select(s.c.device_id, day, p95).where(*where).group_by(s.c.device_id, day))
-        return {(device_id, _date(connection, s, bucket)): float(value) for device_id, bucket, value in rows}
+        return {(device_id, local_date(connection, s, bucket)): float(value) for device_id, bucket, value in rows}
     # SQLite: no percentile function. One column, ordered, and numpy's linear method (percentile_cont's definition).
     rows = connection.execute(select(s.c.device_id, day.label("day"), s.c.inference_latency_ms).where(*where)
                               .order_by(s.c.device_id, day))
     found = {}
     for (device_id, bucket), group in groupby(rows, key=lambda row: (row[0], row[1])):
         values = np.fromiter((row[2] for row in group), dtype=float)
-        found[(device_id, _date(connection, s, bucket))] = float(np.percentile(values, LATENCY_QUANTILE * 100))
+        found[(device_id, local_date(connection, s, bucket))] = float(np.percentile(values, LATENCY_QUANTILE * 100))
     return found

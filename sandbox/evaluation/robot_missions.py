@@ -24,34 +24,21 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, case, func, or_, select, tuple_
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Connection, and_, case, func, or_, select, tuple_
 
-from sandbox.clock import LOCAL_TZ
+from sandbox.evaluation.days import before_cut_off, local_date, local_day
 from sandbox.evaluation.inputs import Mission, RobotDay
-from sandbox.telemetry.store.queries import instant, time_bucket
+from sandbox.telemetry.store.queries import instant
 from sandbox.telemetry.store.tables import AMR_SAMPLES, DEVICE_EVENTS
 
 __all__ = ["SAFETY_EVENTS", "robot_days", "robot_missions"]
 
-DAY_S = 86_400
-LOCAL_ORIGIN_S = -7 * 3600  # local midnight in Asia/Ho_Chi_Minh (UTC+7, no daylight saving)
 # The event types counted per day, and the RobotDay field each goes to.
 SAFETY_EVENTS = {"intervention": "interventions", "emergency_stop": "emergency_stops", "collision": "collisions",
                  "near_miss": "near_misses"}
 
 
-def _cut(table: Any, trial_id: uuid.UUID, until: datetime) -> tuple[ColumnElement[bool], ...]:
-    """The trial's rows describing and stored before the cut-off."""
-    return table.c.trial_id == trial_id, table.c.time < until, table.c.received_at < until
 
-
-def _local_day(connection: Connection, table: Table) -> ColumnElement[Any]:
-    return time_bucket(connection, table, DAY_S, origin_s=LOCAL_ORIGIN_S)
-
-
-def _date(connection: Connection, table: Table, bucket: Any) -> date:
-    return instant(connection, table, bucket).astimezone(LOCAL_TZ).date()
 
 
 def robot_missions(connection: Connection, trial_id: uuid.UUID, until: datetime) -> list[Mission]:
@@ -59,17 +46,17 @@ def robot_missions(connection: Connection, trial_id: uuid.UUID, until: datetime)
     e = DEVICE_EVENTS
     window = {"partition_by": (e.c.device_id, e.c.mission_id), "order_by": (e.c.time, e.c.seq)}
     starts = (
-        select(e.c.device_id, e.c.mission_id, e.c.time, e.c.seq, _local_day(connection, e).label("day"),
+        select(e.c.device_id, e.c.mission_id, e.c.time, e.c.seq, local_day(connection, e).label("day"),
                func.lead(e.c.time).over(**window).label("next_time"),
                func.lead(e.c.seq).over(**window).label("next_seq"))
-        .where(*_cut(e, trial_id, until), e.c.type == "mission_started", e.c.mission_id.is_not(None))
+        .where(*before_cut_off(e, trial_id, until), e.c.type == "mission_started", e.c.mission_id.is_not(None))
         .subquery("starts")
     )
     s = starts.c
     done = DEVICE_EVENTS.alias("done")
     completion = and_(
         done.c.device_id == s.device_id, done.c.mission_id == s.mission_id, done.c.type == "mission_completed",
-        *_cut(done, trial_id, until),
+        *before_cut_off(done, trial_id, until),
         tuple_(done.c.time, done.c.seq) > tuple_(s.time, s.seq),
         or_(s.next_time.is_(None), tuple_(done.c.time, done.c.seq) < tuple_(s.next_time, s.next_seq)),
     )
@@ -83,7 +70,7 @@ def robot_missions(connection: Connection, trial_id: uuid.UUID, until: datetime)
     o = outcomes.c
     query = (select(o.device_id, o.mission_id, o.time, o.day, o.success)
              .where(o.n == 1).order_by(o.device_id, o.time, o.seq))
-    return [Mission(device_id=device_id, mission_id=mission_id, day=_date(connection, e, bucket),
+    return [Mission(device_id=device_id, mission_id=mission_id, day=local_date(connection, e, bucket),
                     started=instant(connection, e, started), success=None if success is None else bool(success))
             for device_id, mission_id, started, bucket, success in connection.execute(query)]
 
@@ -96,15 +83,15 @@ def robot_days(connection: Connection, trial_id: uuid.UUID, until: datetime) -> 
         return days.setdefault((device_id, day), {"km": 0.0, **dict.fromkeys(SAFETY_EVENTS.values(), 0)})
 
     for device_id, bucket, metres in connection.execute(_distance_query(connection, trial_id, until)):
-        day_of(device_id, _date(connection, AMR_SAMPLES, bucket))["km"] = float(metres or 0.0) / 1000.0
+        day_of(device_id, local_date(connection, AMR_SAMPLES, bucket))["km"] = float(metres or 0.0) / 1000.0
     e = DEVICE_EVENTS
-    day = _local_day(connection, e)
+    day = local_day(connection, e)
     counts = [func.sum(case((e.c.type == kind, 1), else_=0)) for kind in SAFETY_EVENTS]
     events = (select(e.c.device_id, day, *counts)
-              .where(*_cut(e, trial_id, until), e.c.type.in_(list(SAFETY_EVENTS)))
+              .where(*before_cut_off(e, trial_id, until), e.c.type.in_(list(SAFETY_EVENTS)))
               .group_by(e.c.device_id, day))
     for device_id, bucket, *found in connection.execute(events):
-        values = day_of(device_id, _date(connection, e, bucket))
+        values = day_of(device_id, local_date(connection, e, bucket))
         values.update({name: int(count or 0) for name, count in zip(SAFETY_EVENTS.values(), found, strict=True)})
     return [RobotDay(device_id=device_id, day=day, **values) for (device_id, day), values in sorted(days.items())]
 
@@ -114,11 +101,11 @@ def _distance_query(connection: Connection, trial_id: uuid.UUID, until: datetime
     a = AMR_SAMPLES
     window = {"partition_by": a.c.device_id, "order_by": (a.c.time, a.c.seq)}
     steps = (
-        select(a.c.device_id, _local_day(connection, a).label("day"), a.c.odometer_m, a.c.x, a.c.y, a.c.map_id,
+        select(a.c.device_id, local_day(connection, a).label("day"), a.c.odometer_m, a.c.x, a.c.y, a.c.map_id,
                func.lag(a.c.odometer_m).over(**window).label("prev_odometer"),
                func.lag(a.c.x).over(**window).label("prev_x"), func.lag(a.c.y).over(**window).label("prev_y"),
                func.lag(a.c.map_id).over(**window).label("prev_map"))
-        .where(*_cut(a, trial_id, until))
+        .where(*before_cut_off(a, trial_id, until))
         .subquery("steps")
     )
     s = steps.c
