@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export SANDBOX_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test bench serve lint services clean test-timescaledb
+.PHONY: demo test bench bench-evaluation serve lint services clean test-timescaledb
 
 demo: $(VENV)/.installed
 	$(BIN)/sandbox demo
@@ -21,6 +21,11 @@ test: $(VENV)/.installed services
 # Ingestion speed on this machine (BENCHMARKS.md): a throwaway PostgreSQL and Mosquitto, ~5 minutes.
 bench: $(VENV)/.installed services
 	$(BIN)/python -m bench.ingest
+
+# Evaluation speed (BENCHMARKS.md): a UAV trial's report from 1 M and 10 M samples on a throwaway PostgreSQL,
+# each step timed cold and warm; about 5 minutes, most of it simulating and loading the samples.
+bench-evaluation: $(VENV)/.installed services
+	$(BIN)/python -m bench.evaluation
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check sandbox devices sims bench tests
