@@ -15,7 +15,7 @@ from sandbox.cli.common import guarded, language, say, settings_of, unit_of_work
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.i18n import Text
 
-__all__ = ["evaluate_command"]
+__all__ = ["DECISIONS", "evaluate_command"]
 
 # The steps of an evaluation as the service reports them, in order, with what a person reads.
 STEPS = {
@@ -29,8 +29,8 @@ STEPS = {
     "assessment": Text("Thống kê, điểm và khuyến nghị", "Statistics, score and recommendation"),
     "render": Text("Xuất báo cáo", "Writing the report"),
 }
-_DECISIONS = {"roll_out": Text("TRIỂN KHAI", "ROLL OUT"), "extend": Text("GIA HẠN", "EXTEND"),
-              "modify": Text("ĐIỀU CHỈNH", "MODIFY"), "stop": Text("DỪNG", "STOP")}
+DECISIONS = {"roll_out": Text("TRIỂN KHAI", "ROLL OUT"), "extend": Text("GIA HẠN", "EXTEND"),
+             "modify": Text("ĐIỀU CHỈNH", "MODIFY"), "stop": Text("DỪNG", "STOP")}
 
 
 def _trial_id(db, reference: str) -> uuid.UUID:
@@ -88,9 +88,9 @@ def evaluate_command(ctx: click.Context, trial: str, email: str, until: str | No
         content = service.content_of(report)
         if out is not None:
             advance("render")
-            _write(report, content, out, lang)
+            service.write_report(report, lang, out)
         bar.update(task, completed=bar.tasks[0].total)
-    decision = _DECISIONS[content.recommendation.decision]
+    decision = DECISIONS[content.recommendation.decision]
     say(Text(f"{content.trial.reference} — báo cáo phiên bản {report.version}: {decision.vi}",
              f"{content.trial.reference} — report version {report.version}: {decision.en}"))
     for reason in content.recommendation.reasons:
@@ -98,16 +98,3 @@ def evaluate_command(ctx: click.Context, trial: str, email: str, until: str | No
     say(Text(f"  dấu vân tay dữ liệu {report.fingerprint}", f"  data fingerprint {report.fingerprint}"))
     if out is not None:
         say(Text(f"  đã ghi {out}", f"  written to {out}"))
-
-
-def _write(report, content, out: Path, lang: str) -> None:
-    from sandbox.evaluation.rendering import render_html, render_pdf
-
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"{content.trial.reference}-v{report.version}"
-    provenance = {"fingerprint": report.fingerprint, "code_version": report.code_version,
-                  "until": report.until.isoformat()}
-    (out / f"{stem}.html").write_text(render_html(content, lang, version=report.version, status=str(report.status),
-                                                  provenance=provenance), encoding="utf-8")
-    (out / f"{stem}.pdf").write_bytes(render_pdf(content, lang, version=report.version, status=str(report.status),
-                                                 provenance=provenance))

@@ -197,15 +197,14 @@ class _History:
 
     def evaluate(self, lang: Any, records: Any) -> None:
         """The demo ends by evaluating its three trials: their recommendations, and the reports to open."""
+        from sandbox.cli.evaluate import DECISIONS
         from sandbox.demo.evaluations import evaluate_trials
 
         say(Text("Đánh giá ba thử nghiệm…", "Evaluating the three trials…"))
-        words = {"roll_out": Text("TRIỂN KHAI", "ROLL OUT"), "extend": Text("GIA HẠN", "EXTEND"),
-                 "modify": Text("ĐIỀU CHỈNH", "MODIFY"), "stop": Text("DỪNG", "STOP")}
         for done in evaluate_trials(self.settings, self.world, self.directory / "reports", lang,
                                     streams=self.streams, sent=self.sent, control_records=records):
-            say(Text(f"{done.reference} (báo cáo v{done.version}): {words[done.decision].vi}",
-                     f"{done.reference} (report v{done.version}): {words[done.decision].en}"))
+            say(Text(f"{done.reference} (báo cáo v{done.version}): {DECISIONS[done.decision].vi}",
+                     f"{done.reference} (report v{done.version}): {DECISIONS[done.decision].en}"))
             for reason in done.reasons[:4]:
                 say(Text(f"    • {reason}", f"    • {reason}"))
             say(Text(f"    {done.html}\n    {done.pdf}", f"    {done.html}\n    {done.pdf}"))

@@ -19,7 +19,6 @@ from sandbox.demo import evidence
 from sandbox.demo.seed import DEMO_EVALUATOR, DemoWorld, Fleet
 from sandbox.evaluation import service
 from sandbox.evaluation.parameters import EvaluationParameters
-from sandbox.evaluation.rendering import render_html, render_pdf
 from sandbox.i18n import Language
 from sandbox.trials.models import Trial
 from sims.scenario import Stream
@@ -57,7 +56,6 @@ def evaluate_trials(settings: Settings, world: DemoWorld, directory: Path, langu
                     control_records: Path | None = None) -> list[Evaluated]:
     """Evaluate the demo's three running trials now (after uploading the labels, the survey and the control
     records an evaluator would bring); their reports go to ``directory`` as HTML and PDF."""
-    directory.mkdir(parents=True, exist_ok=True)
     done = []
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
@@ -69,13 +67,7 @@ def evaluate_trials(settings: Settings, world: DemoWorld, directory: Path, langu
         with sessions.begin() as db:
             report = service.evaluate(db, actor_of(user), uuid.UUID(fleet.trial_id), EvaluationParameters())
             content = service.content_of(report)
-            provenance = {"fingerprint": report.fingerprint, "code_version": report.code_version,
-                          "until": report.until.isoformat()}
-            stem = directory / f"{fleet.trial}-v{report.version}"
-            html, pdf = stem.with_suffix(".html"), stem.with_suffix(".pdf")
-            common = {"version": report.version, "status": str(report.status), "provenance": provenance}
-            html.write_text(render_html(content, language, **common), encoding="utf-8")
-            pdf.write_bytes(render_pdf(content, language, **common))
+            html, pdf = service.write_report(report, language, directory)
             done.append(Evaluated(fleet.trial, report.version, content.recommendation.decision,
                                   [reason.text.in_(language) for reason in content.recommendation.reasons], html, pdf))
     engine.dispose()

@@ -13,7 +13,6 @@ from sandbox.clock import to_local
 from sandbox.evaluation import review, service, uploads
 from sandbox.evaluation.models import Report
 from sandbox.evaluation.parameters import EvaluationParameters
-from sandbox.evaluation.rendering import render_html, render_pdf
 from sandbox.evaluation.schemas import (
     ClipUpload,
     DecisionView,
@@ -43,11 +42,6 @@ def _review_view(row) -> ReviewView:
     return ReviewView(action=row.action, comment=row.comment, actor_id=row.actor_id, at=to_local(row.at))
 
 
-def _provenance(report: Report) -> dict[str, str]:
-    return {"fingerprint": report.fingerprint, "code_version": report.code_version,
-            "until": to_local(report.until).isoformat()}
-
-
 class EvaluationController(Controller):
     path = "/trials/{trial_id:uuid}"
     tags = ["Evaluation"]
@@ -70,18 +64,14 @@ class EvaluationController(Controller):
     def report_html(self, db: Db, actor: CurrentActor, language: Lang, trial_id: FromPath[uuid.UUID],
                     version: FromPath[int]) -> Response[str]:
         report = service.get_report(db, actor, trial_id, version)
-        page = render_html(service.content_of(report), language, version=report.version, status=str(report.status),
-                           provenance=_provenance(report))
-        return Response(page, media_type="text/html; charset=utf-8")
+        return Response(service.report_html(report, language), media_type="text/html; charset=utf-8")
 
     @get("/reports/{version:int}/pdf", summary="The report as a PDF (?lang=en for English)")
     def report_pdf(self, db: Db, actor: CurrentActor, language: Lang, trial_id: FromPath[uuid.UUID],
                    version: FromPath[int]) -> Response[bytes]:
         report = service.get_report(db, actor, trial_id, version)
-        document = render_pdf(service.content_of(report), language, version=report.version,
-                              status=str(report.status), provenance=_provenance(report))
-        name = f"{service.content_of(report).trial.reference}-v{report.version}-{language}.pdf"
-        return Response(document, media_type="application/pdf",
+        name = f"{service.file_stem(report)}-{language}.pdf"
+        return Response(service.report_pdf(report, language), media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     @post("/ground-truth", summary="Upload an evaluator's labelled clips of a camera (ground truth)")

@@ -19,13 +19,14 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Float, Table, and_, case, cast, func, literal_column, select
+from sqlalchemy import Connection, Float, and_, case, cast, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from sandbox.evaluation.days import before_cut_off
 from sandbox.telemetry.store.queries import instant, time_bucket
 from sandbox.telemetry.store.tables import UAV_SAMPLES
 
-__all__ = ["SORTIE_GAP_S", "Sortie", "SprayingTrack", "received_before", "spraying_track", "uav_sorties"]
+__all__ = ["SORTIE_GAP_S", "Sortie", "SprayingTrack", "spraying_track", "uav_sorties"]
 
 SORTIE_GAP_S = 30.0  # armed samples further apart than this belong to two sorties (a landing between, or silence)
 
@@ -51,13 +52,6 @@ class Sortie:
     samples: int
 
 
-def received_before(table: Table, trial_id: uuid.UUID, until: datetime | None) -> ColumnElement[bool]:
-    """The trial's rows up to the cut-off: sampled and received before ``until`` (all of them without one)."""
-    if until is None:
-        return table.c.trial_id == trial_id
-    return and_(table.c.trial_id == trial_id, table.c.time < until, table.c.received_at < until)
-
-
 def uav_sorties(connection: Connection, trial_id: uuid.UUID, until: datetime | None = None) -> list[Sortie]:
     """Every sortie of the trial's drones up to the cut-off, summed in SQL.
 
@@ -74,7 +68,7 @@ def uav_sorties(connection: Connection, trial_id: uuid.UUID, until: datetime | N
         select(t.c.device_id, t.c.time, t.c.armed, t.c.spraying, t.c.flow_rate_lpm,
                (t.c.time - func.lag(t.c.time).over(**window)).label("gap"),
                func.lag(t.c.armed).over(**window).label("prev_armed"))
-        .where(received_before(t, trial_id, until))
+        .where(*before_cut_off(t, trial_id, until))
         .subquery("steps")
     )
     gap_s, close = _gap_s(connection, steps.c.gap)
@@ -126,7 +120,7 @@ def spraying_track(connection: Connection, trial_id: uuid.UUID, bucket_s: int = 
     query = (
         select(t.c.device_id, func.date_part("epoch", bucket, type_=Float) if postgresql else bucket,
                func.avg(t.c.lon), func.avg(t.c.lat), func.min(t.c.swath_width_m))
-        .where(received_before(t, trial_id, until), t.c.spraying, t.c.swath_width_m.is_not(None))
+        .where(*before_cut_off(t, trial_id, until), t.c.spraying, t.c.swath_width_m.is_not(None))
         .group_by(t.c.device_id, bucket)
         .order_by(t.c.device_id, bucket)
     )

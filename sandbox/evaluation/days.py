@@ -23,8 +23,10 @@ DAY_S = 86_400
 LOCAL_ORIGIN_S = -LOCAL_OFFSET_S  # buckets of a day start at local midnight
 
 
-def before_cut_off(table: Table, trial_id: uuid.UUID, until: datetime) -> tuple[ColumnElement[bool], ...]:
-    """The trial's rows describing, and stored, before the cut-off."""
+def before_cut_off(table: Table, trial_id: uuid.UUID, until: datetime | None) -> tuple[ColumnElement[bool], ...]:
+    """The trial's rows describing, and stored, before the cut-off (all of them without one)."""
+    if until is None:
+        return (table.c.trial_id == trial_id,)
     return table.c.trial_id == trial_id, table.c.time < until, table.c.received_at < until
 
 

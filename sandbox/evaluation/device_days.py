@@ -29,14 +29,13 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 
 from sandbox.clock import LOCAL_TZ
+from sandbox.evaluation.days import before_cut_off, local_date, local_day
 from sandbox.evaluation.inputs import DeviceDay
-from sandbox.telemetry.store.queries import instant, time_bucket
+from sandbox.telemetry.store.queries import time_bucket
 from sandbox.telemetry.store.tables import AMR_SAMPLES, CAMERA_STATUS, UAV_SAMPLES
 
 __all__ = ["MAIN_STREAMS", "OPERATING_BUCKET_S", "device_days", "outside_hours"]
 
-DAY_S = 86_400
-LOCAL_ORIGIN_S = -7 * 3600  # local midnight in Asia/Ho_Chi_Minh (UTC+7, no daylight saving)
 OPERATING_BUCKET_S = 60  # a minute with any row is an operating minute
 MAIN_STREAMS = (UAV_SAMPLES, CAMERA_STATUS, AMR_SAMPLES)  # each kind's stream numbered sample by sample
 
@@ -50,7 +49,7 @@ def device_days(connection: Connection, trial_id: uuid.UUID, table: Table, until
     days: dict[tuple[uuid.UUID, date], dict[str, Any]] = {}
     for device_id, bucket, minutes, received, first, last in connection.execute(_days_query(connection, trial_id,
                                                                                             table, until)):
-        day = instant(connection, table, bucket).astimezone(LOCAL_TZ).date()
+        day = local_date(connection, table, bucket)
         days[(device_id, day)] = {"operating_h": int(minutes) * OPERATING_BUCKET_S / 3600.0,
                                   "received": int(received), "numbered": max(int(last) - int(first) + 1, int(received)),
                                   "outside_envelope_h": 0.0}
@@ -63,12 +62,12 @@ def device_days(connection: Connection, trial_id: uuid.UUID, table: Table, until
 def _days_query(connection: Connection, trial_id: uuid.UUID, table: Table, until: datetime) -> Any:
     """Per device and local day: operating minutes, rows, the lowest and highest seq."""
     t = table
-    day = time_bucket(connection, t, DAY_S, origin_s=LOCAL_ORIGIN_S)
+    day = local_day(connection, t)
     minute = time_bucket(connection, t, OPERATING_BUCKET_S)
     minutes = (
         select(t.c.device_id, day.label("day"), func.count().label("rows"), func.min(t.c.seq).label("first"),
                func.max(t.c.seq).label("last"))
-        .where(t.c.trial_id == trial_id, t.c.time < until, t.c.received_at < until)
+        .where(*before_cut_off(t, trial_id, until))
         .group_by(t.c.device_id, day, minute)
         .subquery("minutes")
     )

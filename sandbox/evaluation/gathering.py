@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from sandbox.clock import LOCAL_OFFSET_S, LOCAL_TZ
 from sandbox.evaluation import camera_days, device_days, robot_missions
-from sandbox.evaluation.data import received_before, spraying_track, uav_sorties
+from sandbox.evaluation.data import spraying_track, uav_sorties
+from sandbox.evaluation.days import before_cut_off
 from sandbox.evaluation.geometry import Pass, passes, sprayed_area
 from sandbox.evaluation.inputs import (
     ClipTruth,
@@ -95,7 +96,7 @@ def _digest(connection: Connection, trial_id: uuid.UUID, until: datetime) -> tup
     for name, table in SERIES.items():
         rows, seq_sum, low, high = connection.execute(
             select(func.count(), func.coalesce(func.sum(table.c.seq), 0), func.min(table.c.time),
-                   func.max(table.c.time)).where(received_before(table, trial_id, until))).one()
+                   func.max(table.c.time)).where(*before_cut_off(table, trial_id, until))).one()
         digest[name] = [int(rows), int(seq_sum)]
         if rows:
             low, high = instant(connection, table, low), instant(connection, table, high)
@@ -176,7 +177,7 @@ def _tracks(connection: Connection, table, trial: Trial, first: datetime | None,
     bucket = time_bucket(connection, table, bucket_s).label("bucket")
     rows = connection.execute(
         select(table.c.device_id, bucket, func.avg(table.c.lon), func.avg(table.c.lat))
-        .where(received_before(table, trial.id, until), table.c.lat.is_not(None))
+        .where(*before_cut_off(table, trial.id, until), table.c.lat.is_not(None))
         .group_by(table.c.device_id, literal_column("bucket")).order_by(table.c.device_id, literal_column("bucket"))
     ).all()
     names = {d.id: d.name or d.serial for d in trial.devices}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import msgspec
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 import sandbox
 from sandbox import audit
 from sandbox.auth.roles import Actor, Role
-from sandbox.clock import utcnow
+from sandbox.clock import to_local, utcnow
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.evaluation.assessment import PastLook, assess
 from sandbox.evaluation.gathering import gather
@@ -29,14 +30,16 @@ from sandbox.evaluation.inputs import fingerprint
 from sandbox.evaluation.measures import device_roles
 from sandbox.evaluation.models import Report
 from sandbox.evaluation.parameters import EvaluationParameters
+from sandbox.evaluation.rendering import render_html, render_pdf
 from sandbox.evaluation.report import ReportContent
 from sandbox.evaluation.scoring import InconsistentJudgements, ahp
-from sandbox.i18n import Text
+from sandbox.i18n import Language, Text
 from sandbox.trials.access import load_trial, require_role
 from sandbox.trials.models import Trial
 from sandbox.trials.states import TrialState
 
-__all__ = ["EVALUABLE_STATES", "code_version", "content_of", "evaluate", "get_report", "list_reports"]
+__all__ = ["EVALUABLE_STATES", "code_version", "content_of", "evaluate", "file_stem", "get_report", "list_reports",
+           "report_html", "report_pdf", "write_report"]
 
 # A trial has data to evaluate once it has run: interim evaluations while it runs, the final one after.
 EVALUABLE_STATES = frozenset({TrialState.ACTIVE, TrialState.SUSPENDED, TrialState.COMPLETED, TrialState.EVALUATED,
@@ -153,3 +156,32 @@ def get_report(db: Session, actor: Actor, trial_id: uuid.UUID, version: int, *, 
 
 def content_of(report: Report) -> ReportContent:
     return msgspec.convert(report.content, ReportContent, strict=False)
+
+
+def _rendering(report: Report) -> dict[str, Any]:
+    """What a rendered report says of itself beside its content: version, status, and where it comes from."""
+    return {"version": report.version, "status": str(report.status),
+            "provenance": {"fingerprint": report.fingerprint, "code_version": report.code_version,
+                           "until": to_local(report.until).isoformat()}}
+
+
+def report_html(report: Report, language: Language) -> str:
+    return render_html(content_of(report), language, **_rendering(report))
+
+
+def report_pdf(report: Report, language: Language) -> bytes:
+    return render_pdf(content_of(report), language, **_rendering(report))
+
+
+def file_stem(report: Report) -> str:
+    """``SB-2026-0001-v3``: how a report version's files are named."""
+    return f"{content_of(report).trial.reference}-v{report.version}"
+
+
+def write_report(report: Report, language: Language, directory: Path) -> tuple[Path, Path]:
+    """The report version as ``<stem>.html`` and ``<stem>.pdf`` in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    html, pdf = (directory / f"{file_stem(report)}{suffix}" for suffix in (".html", ".pdf"))
+    html.write_text(report_html(report, language), encoding="utf-8")
+    pdf.write_bytes(report_pdf(report, language))
+    return html, pdf
