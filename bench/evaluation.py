@@ -8,8 +8,9 @@ site's ring, 10 Hz): each drone sprays the whole field afresh each operating mor
 in the demo, two drones in the air at a time (the plan's limit), about ten sorties of a 40-litre tank a morning
 with two minutes on the ground between them. It simulates some 64,000 samples a second on one core, so two
 worker processes simulate drone-mornings while the main process writes them with the store's own writer
-(`insert_new`: binary COPY), rows built as the ingester builds them, in arrival order (messages of 100 samples
-received 0.3–1.5 s after their last sample).
+(`insert_new`: binary COPY, then the rollups of every minute written — sandbox/telemetry/store/rollups.py), rows
+built as the ingester builds them, in arrival order (messages of 100 samples received 0.3–1.5 s after their last
+sample).
 
 The sizes are loaded in increasing order into the same trial (the 10 M trial is the 1 M trial weeks later),
 then `VACUUM (ANALYZE)` and `CHECKPOINT`; the load is reported, not measured with the evaluation. Each size is

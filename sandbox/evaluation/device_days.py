@@ -7,7 +7,8 @@ same minute. **Completeness** is ``received / numbered``: a device numbers each 
 so the span of its numbers over a day, ``max(seq) - min(seq) + 1``, is what it sent, and a shortfall is what was
 lost on the way. The limits of a span: a counter that restarts within a day inflates it (it is never taken
 below what arrived, so completeness stays ≤ 1), and samples lost at the very start or end of a day do not show.
-Both are counted in SQL, grouping by device, local day and minute, then by device and day.
+Both are summed from the store's minutes (sandbox.telemetry.store.rollups: rows and the range of their numbers
+per device and minute, kept by the writer), by device and local day.
 
 **Time outside the envelope** is the union, per device, of the rule incidents' intervals the caller passes (an
 open incident ends at ``until``; overlapping incidents — a geofence breach during a speed excursion — count
@@ -26,17 +27,16 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table
 
 from sandbox.clock import LOCAL_TZ
-from sandbox.evaluation.days import before_cut_off, local_date, local_day
 from sandbox.evaluation.inputs import DeviceDay
-from sandbox.telemetry.store.queries import time_bucket
+from sandbox.telemetry.store.rollups import MINUTE_S, minutes
 from sandbox.telemetry.store.tables import AMR_SAMPLES, CAMERA_STATUS, UAV_SAMPLES
 
 __all__ = ["MAIN_STREAMS", "OPERATING_BUCKET_S", "device_days", "outside_hours"]
 
-OPERATING_BUCKET_S = 60  # a minute with any row is an operating minute
+OPERATING_BUCKET_S = MINUTE_S  # a minute with any row is an operating minute
 MAIN_STREAMS = (UAV_SAMPLES, CAMERA_STATUS, AMR_SAMPLES)  # each kind's stream numbered sample by sample
 
 
@@ -47,33 +47,24 @@ def device_days(connection: Connection, trial_id: uuid.UUID, table: Table, until
         names = ", ".join(t.name for t in MAIN_STREAMS)
         raise ValueError(f"table must be a kind's main stream ({names}), not {table.name!r}")
     days: dict[tuple[uuid.UUID, date], dict[str, Any]] = {}
-    for device_id, bucket, minutes, received, first, last in connection.execute(_days_query(connection, trial_id,
-                                                                                            table, until)):
-        day = local_date(connection, table, bucket)
-        days[(device_id, day)] = {"operating_h": int(minutes) * OPERATING_BUCKET_S / 3600.0,
-                                  "received": int(received), "numbered": max(int(last) - int(first) + 1, int(received)),
-                                  "outside_envelope_h": 0.0}
+    for minute in minutes(connection, table, trial_id, until):
+        day = minute.minute.astimezone(LOCAL_TZ).date()
+        found = days.get((minute.device_id, day))
+        if found is None:
+            days[(minute.device_id, day)] = {"minutes": 1, "received": minute.rows, "first": minute.first_seq,
+                                             "last": minute.last_seq}
+        else:
+            found["minutes"] += 1
+            found["received"] += minute.rows
+            found["first"] = min(found["first"], minute.first_seq)
+            found["last"] = max(found["last"], minute.last_seq)
+    values = {key: {"operating_h": found["minutes"] * OPERATING_BUCKET_S / 3600.0, "received": found["received"],
+                    "numbered": max(found["last"] - found["first"] + 1, found["received"]), "outside_envelope_h": 0.0}
+              for key, found in days.items()}
     for (device_id, day), hours in outside_hours(envelope_intervals, until).items():
-        found = days.setdefault((device_id, day), {"operating_h": 0.0, "received": 0, "numbered": 0})
+        found = values.setdefault((device_id, day), {"operating_h": 0.0, "received": 0, "numbered": 0})
         found["outside_envelope_h"] = hours
-    return [DeviceDay(device_id=device_id, day=day, **values) for (device_id, day), values in sorted(days.items())]
-
-
-def _days_query(connection: Connection, trial_id: uuid.UUID, table: Table, until: datetime) -> Any:
-    """Per device and local day: operating minutes, rows, the lowest and highest seq."""
-    t = table
-    day = local_day(connection, t)
-    minute = time_bucket(connection, t, OPERATING_BUCKET_S)
-    minutes = (
-        select(t.c.device_id, day.label("day"), func.count().label("rows"), func.min(t.c.seq).label("first"),
-               func.max(t.c.seq).label("last"))
-        .where(*before_cut_off(t, trial_id, until))
-        .group_by(t.c.device_id, day, minute)
-        .subquery("minutes")
-    )
-    m = minutes.c
-    return (select(m.device_id, m.day, func.count(), func.sum(m.rows), func.min(m.first), func.max(m.last))
-            .group_by(m.device_id, m.day).order_by(m.device_id, m.day))
+    return [DeviceDay(device_id=device_id, day=day, **found) for (device_id, day), found in sorted(values.items())]
 
 
 def outside_hours(intervals: Sequence[tuple[uuid.UUID, datetime, datetime]],

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from pyproj import Transformer
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import Polygon
 
-__all__ = ["Pass", "SprayedArea", "passes", "sprayed_area", "to_utm"]
+__all__ = ["M2_PER_HA", "Pass", "SprayedArea", "field_utm", "footprints", "overlap_ha", "passes", "sprayed_area", "to_utm"]
 
 UTM_48N = "EPSG:32648"
 M2_PER_HA = 10_000.0
@@ -40,12 +40,6 @@ class Pass:
     x: np.ndarray
     y: np.ndarray
     swath_m: float
-
-    def footprint(self) -> Polygon:
-        if self.x.size < 2:
-            return Polygon()
-        line = LineString(np.column_stack([self.x, self.y]))
-        return line.buffer(self.swath_m / 2.0, cap_style="flat", join_style="round")
 
 
 def passes(t_s: np.ndarray, lon: np.ndarray, lat: np.ndarray, spraying: np.ndarray, swath_m: np.ndarray,
@@ -99,21 +93,44 @@ class SprayedArea:
         return self.overlap_ha / self.sprayed_ha if self.sprayed_ha > 0 else float("nan")
 
 
+def footprints(runs: Sequence[Pass]) -> np.ndarray:
+    """The passes' footprints (an array of polygons), buffered together in one call: flat ends, round joins."""
+    kept = [p for p in runs if p.x.size >= 2]
+    if not kept:
+        return np.empty(0, dtype=object)
+    lines = shapely.linestrings(np.concatenate([np.column_stack([p.x, p.y]) for p in kept]),
+                                indices=np.repeat(np.arange(len(kept)), [p.x.size for p in kept]))
+    found = shapely.buffer(lines, np.array([p.swath_m / 2.0 for p in kept]), cap_style="flat", join_style="round")
+    return found[~shapely.is_empty(found)]
+
+
+def overlap_ha(footprints: np.ndarray) -> float:
+    """The area under two footprints or more: the union of their pairwise intersections (pairs from an STR tree)."""
+    if len(footprints) < 2:
+        return 0.0
+    left, right = shapely.STRtree(footprints).query(footprints, predicate="intersects")
+    pairs = left < right
+    if not pairs.any():
+        return 0.0
+    return float(shapely.union_all(shapely.intersection(footprints[left[pairs]], footprints[right[pairs]])).area
+                 / M2_PER_HA)
+
+
+def field_utm(field_lonlat: Sequence[tuple[float, float]]) -> Polygon:
+    """A field's ring of (longitude, latitude) as a polygon in UTM metres; a ring crossing itself is refused."""
+    field = shapely.transform(Polygon(field_lonlat), to_utm, interleaved=False)
+    if not field.is_valid:
+        raise ValueError("the field polygon is not valid (it crosses itself)")
+    return field
+
+
 def sprayed_area(runs: Sequence[Pass], field_lonlat: Sequence[tuple[float, float]] | None = None) -> SprayedArea:
     """Area sprayed, coverage of the field (a ring of (longitude, latitude)) and overlap of the passes."""
-    footprints = [p.footprint() for p in runs]
-    footprints = [f for f in footprints if not f.is_empty]
-    union = shapely.union_all(footprints) if footprints else Polygon()
-    # Area under ≥ 2 footprints: the union of the pairwise intersections (pairs found with an STR tree).
-    tree = shapely.STRtree(footprints)
-    left, right = tree.query(footprints, predicate="intersects") if footprints else (np.empty(0), np.empty(0))
-    pairs = [footprints[i].intersection(footprints[j]) for i, j in zip(left, right, strict=True) if i < j]
-    twice = shapely.union_all(pairs) if pairs else Polygon()
+    found = footprints(runs)
+    union = shapely.union_all(found) if len(found) else Polygon()
     field_ha, inside_ha = 0.0, 0.0
     if field_lonlat is not None:
-        field = shapely.transform(Polygon(field_lonlat), to_utm, interleaved=False)
-        if not field.is_valid:
-            raise ValueError("the field polygon is not valid (it crosses itself)")
+        field = field_utm(field_lonlat)
         field_ha = field.area / M2_PER_HA
         inside_ha = union.intersection(field).area / M2_PER_HA
-    return SprayedArea(union.area / M2_PER_HA, inside_ha, field_ha, twice.area / M2_PER_HA, len(footprints))
+    return SprayedArea(union.area / M2_PER_HA, inside_ha, field_ha, overlap_ha(found), len(found))

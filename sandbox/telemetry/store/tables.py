@@ -167,5 +167,5 @@ SERIES: dict[str, Table] = {
 
 
 def is_timeseries_table(name: str) -> bool:
-    """A time-series table or one of its partitions (``uav_samples_p20261123``): not the ORM's business."""
-    return name in SERIES or name.rpartition("_p")[0] in SERIES
+    """A time-series table, one of its partitions (``uav_samples_p20261123``) or a rollup: not the ORM's business."""
+    return name in TIMESERIES.tables or name.rpartition("_p")[0] in SERIES

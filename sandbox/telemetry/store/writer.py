@@ -6,6 +6,9 @@ replay) makes the COPY fail at once; then the batch goes through a session-local
 and ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``, which stores the new rows and tells
 which they are, so that the live rules see each sample once however often it is delivered. On
 SQLite (one writer at a time) the new rows are found by looking the keys up first.
+
+Either way, the rollups of every minute that got a new row are recomputed in the same transaction
+(sandbox.telemetry.store.rollups), so that they never disagree with the rows.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from sandbox.telemetry.store import rollups
 from sandbox.telemetry.store.tables import Instant
 
 __all__ = ["Row", "insert_new", "row_columns"]
@@ -73,8 +77,14 @@ def insert_new(connection: Connection, table: Table, rows: Sequence[Row]) -> lis
     if not rows:
         return []
     if connection.dialect.name == "postgresql":
-        return _insert_postgresql(connection, table, rows)
-    return _insert_sqlite(connection, table, rows)
+        positions = _insert_postgresql(connection, table, rows)
+    else:
+        positions = _insert_sqlite(connection, table, rows)
+    if positions:
+        names = row_columns(table)
+        trial, device, moment = names.index("trial_id"), names.index("device_id"), names.index("time")
+        rollups.refresh(connection, table, {(rows[p][trial], rows[p][device], rows[p][moment]) for p in positions})
+    return positions
 
 
 def _first_positions(table: Table, rows: Sequence[Row], keys: set[tuple[Any, Any, Any]]) -> list[int]:

@@ -55,7 +55,9 @@ def test_sorties_are_found_and_summed_in_sql_as_the_drone_flew_them(morning) -> 
 def test_the_thinned_track_gives_the_area_the_full_track_gives(morning) -> None:
     field, _, items = morning
     with field.engine.connect() as connection:
-        track = spraying_track(connection, uuid.UUID(field.trial["id"]), bucket_s=1)
+        tracks = spraying_track(connection, uuid.UUID(field.trial["id"]))
+    assert len(tracks) == 1
+    [track] = tracks.values()
     samples = [i for i in items if isinstance(i, contract.UavSample) and i.spraying]
     assert len(track.t_s) == pytest.approx(len(samples) / 2, rel=0.05)  # 2 Hz averaged into 1 s buckets
     thinned = sprayed_area(passes(track.t_s, track.lon, track.lat, np.ones(len(track.t_s), bool), track.swath_m),
