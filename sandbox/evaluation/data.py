@@ -4,7 +4,7 @@ A drone's **sortie** is a run of armed samples with no gap longer than ``SORTIE_
 drone is armed and ends when it is disarmed or goes quiet. Its flight time adds up the intervals between
 consecutive armed samples (a gap longer than the limit adds nothing: the drone was not heard, so it is not
 counted as flying); its litres integrate the flow rate over the spraying intervals. The writer keeps each
-minute's pieces of sorties and each second's spraying positions (sandbox.telemetry.store.rollups), so that a
+minute's pieces of sorties and each second's spraying positions (sandbox.telemetry.store.sorties), so that a
 report on millions of samples reads a few thousand pieces and one row per second sprayed.
 """
 
@@ -16,14 +16,9 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from sandbox.clock import utcnow
-from sandbox.telemetry.store.rollups import (
-    SORTIE_GAP_S,
-    Sortie,
-    sortie_pieces,
-    sorties_of,
-    spraying_seconds,
-)
-from sandbox.telemetry.store.rollups import SprayingSeconds as SprayingTrack
+from sandbox.telemetry.store.rollups import SORTIE_GAP_S
+from sandbox.telemetry.store.sorties import Sortie, sortie_pieces, sorties_of, spraying_seconds
+from sandbox.telemetry.store.sorties import SprayingSeconds as SprayingTrack
 
 __all__ = ["SORTIE_GAP_S", "Sortie", "SprayingTrack", "spraying_track", "uav_sorties"]
 

@@ -17,7 +17,7 @@ import pytest
 
 from sandbox.config import Settings
 from sandbox.db import make_engine
-from sandbox.telemetry.store import rollups
+from sandbox.telemetry.store import rollups, sorties
 from sandbox.telemetry.store.partitions import Partitions
 from sandbox.telemetry.store.tables import UAV_SAMPLES
 from sandbox.telemetry.store.writer import insert_new, row_columns
@@ -149,7 +149,7 @@ def test_sorties_joined_from_pieces_are_the_sorties_of_the_rows(stored) -> None:
     with engine.connect() as connection:
         for until in cut_offs(rows):
             found = [(s.device_id, s.number, s.start, s.end, s.flight_s, s.spraying_s, s.litres, s.samples)
-                     for s in rollups.sorties_of(rollups.sortie_pieces(connection, trial, until))]
+                     for s in sorties.sorties_of(sorties.sortie_pieces(connection, trial, until))]
             wanted = expected_sorties(before(rows, until))
             assert len(found) == len(wanted), until
             for got, want in zip(found, wanted, strict=True):
@@ -162,7 +162,7 @@ def test_spraying_seconds_are_the_rows_averaged_at_every_cut_off(stored) -> None
     engine, trial, rows = stored
     with engine.connect() as connection:
         for until in cut_offs(rows):
-            tracks = rollups.spraying_seconds(connection, trial, until)
+            tracks = sorties.spraying_seconds(connection, trial, until)
             found = {(device, t): (lon, lat, swath) for device, seconds in tracks.items() for t, lon, lat, swath
                      in zip(seconds.t_s, seconds.lon, seconds.lat, seconds.swath_m, strict=True)}
             wanted = expected_seconds(before(rows, until))
@@ -208,10 +208,10 @@ def test_a_sample_arriving_late_during_a_read_is_not_read_at_an_earlier_cut_off(
             with engine.begin() as writer:
                 insert_new(writer, UAV_SAMPLES, [late])
         reads.append(cut)
-        return rollups._minutes(connection, UAV_SAMPLES, cut)
+        return rollups.minutes_at(connection, UAV_SAMPLES, cut)
 
     with engine.connect() as connection:
-        found = rollups._at_one_cut(connection, UAV_SAMPLES, trial, until, read)
+        found = rollups.at_one_cut(connection, UAV_SAMPLES, trial, until, read)
     assert len(reads) == 2 and reads[0].fresh == () and reads[1].fresh != ()
     assert {(m.device_id, m.minute): (m.rows, m.seq_sum, m.first_seq, m.last_seq, m.first_time, m.last_time)
             for m in found} == expected_minutes(rows)
