@@ -7,7 +7,9 @@ pipeline in one transaction and only then acknowledges them, all in one write (p
 ack, `IngestClient.ack_many`). Under load batches grow and commits amortise; when it is quiet a
 message waits only a few milliseconds. If the database is down the batch is retried, not
 acknowledged; the broker stops sending once ``RECEIVE_MAXIMUM`` messages await their
-acknowledgement, which bounds memory.
+acknowledgement, which bounds memory. A batch refused for what it holds, or one that trips a fault
+of ours, is written message by message: the message at fault is dead-lettered ("unstorable", with
+the reason) and the others are stored; all are acknowledged.
 
 A connection that drops while a batch is being written makes its acknowledgements meaningless
 (message ids belong to a connection); they are skipped, the broker delivers the messages again,
@@ -28,6 +30,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +39,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
 from sandbox.clock import utcnow
 from sandbox.config import Settings
@@ -151,26 +154,47 @@ class Consumer:
         return batch
 
     def _write(self, batch: list[_Delivery]) -> None:
+        """Commit a batch, then acknowledge it. While the database is away the batch is retried; a batch it
+        refuses for what is in it (or that trips a fault of ours) is written message by message, and a message
+        that cannot be stored is dead-lettered with the reason: acknowledged either way, never left hanging
+        (an unacknowledged message holds one of the broker's ``RECEIVE_MAXIMUM`` places until a reconnect)."""
+        messages = [d.message for d in batch]
+        try:
+            written = self._until_committed(lambda: self.pipeline.process(messages), len(messages))
+        except Exception as exc:  # whatever it is: find the message, keep the others
+            log.error("a batch of %d messages was refused (%s); writing them one by one", len(batch),
+                      _why(exc), exc_info=not isinstance(exc, DBAPIError))
+            written = all(self._until_committed(lambda m=m: self._write_one(m), 1) for m in messages)
+        if not written:
+            return  # shutting down: unacknowledged, the broker will deliver them again
+        connection = self._connection
+        self.client.ack_many(d.message.mid for d in batch if d.connection == connection and d.message.qos == 1)
+
+    def _until_committed(self, write: Callable[[], object], size: int) -> bool:
+        """Run ``write`` until the database takes it, waiting longer each time it is away; False when the
+        ingester stops first. Any other failure is the caller's."""
         attempt = 0
         while True:
             try:
-                self.pipeline.process([d.message for d in batch])
-                break
-            except (DataError, IntegrityError, ProgrammingError) as exc:
-                # Not the database being away: something in the batch it will never take. Find it.
-                log.error("the database refused a batch of %d messages (%s); writing them one by one",
-                          len(batch), exc.__class__.__name__)
-                self._write_one_by_one(batch)
-                break
-            except (OperationalError, DBAPIError) as exc:
+                write()
+                return True
+            except Exception as exc:
+                if not _database_away(exc):
+                    raise
                 wait = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
                 log.warning("could not commit a batch of %d messages (%s); retrying in %.1f s",
-                            len(batch), exc.__class__.__name__, wait)
+                            size, exc.__class__.__name__, wait)
                 attempt += 1
                 if self._stop.wait(wait):
-                    return  # shutting down: unacknowledged, the broker will deliver them again
-        connection = self._connection
-        self.client.ack_many(d.message.mid for d in batch if d.connection == connection and d.message.qos == 1)
+                    return False
+
+    def _write_one(self, message: Received) -> None:
+        try:
+            self.pipeline.process([message])
+        except Exception as exc:
+            if _database_away(exc):
+                raise
+            self.pipeline.refuse(message, "unstorable", _why(exc))
 
     def _watch_silence(self) -> None:
         now = utcnow()
@@ -180,15 +204,8 @@ class Consumer:
         try:
             with self.pipeline.sessions.begin() as db:
                 check_silence(db, self.pipeline.registry, now)
-        except (OperationalError, DBAPIError) as exc:
+        except DBAPIError as exc:
             log.warning("the silence check could not run (%s)", exc.__class__.__name__)
-
-    def _write_one_by_one(self, batch: list[_Delivery]) -> None:
-        for delivery in batch:
-            try:
-                self.pipeline.process([delivery.message])
-            except (DataError, IntegrityError, ProgrammingError) as exc:
-                self.pipeline.refuse(delivery.message, "unstorable", str(exc.orig).splitlines()[0])
 
     def _writer(self) -> None:
         while not self._stop.is_set() or not self._queue.empty():
@@ -236,3 +253,16 @@ class Consumer:
         if self.client.disconnect() == mqtt.MQTT_ERR_SUCCESS:
             self._disconnected.wait(5)  # paho writes what is queued, the last acknowledgements too, then DISCONNECT
         self.client.loop_stop()
+
+
+def _database_away(exc: BaseException) -> bool:
+    """The database could not be reached or dropped the connection: try again later. Refusals of what the
+    batch holds (bad data, a broken constraint, a statement it rejects) are not that."""
+    return isinstance(exc, DBAPIError) and not isinstance(exc, (DataError, IntegrityError, ProgrammingError))
+
+
+def _why(exc: BaseException) -> str:
+    """A dead letter's detail: the database's own first line, or what failed in ours."""
+    if isinstance(exc, DBAPIError):
+        return str(exc.orig).splitlines()[0]
+    return f"{exc.__class__.__name__}: {exc}".splitlines()[0]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,50 +23,65 @@ __all__ = ["LAG_BUCKETS_S", "Counters"]
 LAG_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
+@dataclass(frozen=True, slots=True)
 class Counters:
-    def __init__(self, row: IngestCounter) -> None:
-        self.row = row
+    """The totals as plain values, never an ORM row: a batch whose commit fails (the database went away
+    mid-transaction) must leave them as they were, and the retried batch must still be counted, once.
+
+    ``after`` gives the totals with a batch added; the pipeline writes them in the batch's transaction
+    and keeps them only once that transaction has committed.
+    """
+
+    ingester: str
+    started_at: datetime
+    updated_at: datetime
+    messages_received: int = 0
+    messages_committed: int = 0
+    messages_rejected: int = 0
+    samples_received: int = 0
+    samples_committed: int = 0
+    samples_duplicate: int = 0
+    batches: int = 0
+    lag_seconds_sum: float = 0.0
+    lag_buckets: Mapping[str, int] = field(default_factory=dict)  # upper bound (s) → messages at or below
+    rejected_by_reason: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, sessions: sessionmaker[Session], ingester: str) -> Counters:
         """Carry on from the totals this ingester left (a restart is not a reset)."""
+        now = utcnow()
         with sessions() as db:
             row = db.get(IngestCounter, ingester)
-            if row is not None:
-                db.expunge(row)
-        now = utcnow()
-        if row is None:
-            row = IngestCounter(ingester=ingester, started_at=now, updated_at=now, messages_received=0,
-                                messages_committed=0, messages_rejected=0, samples_received=0, samples_committed=0,
-                                samples_duplicate=0, batches=0, lag_seconds_sum=0.0, lag_buckets={},
-                                rejected_by_reason={})
-        row.started_at = now
-        return cls(row)
+            if row is None:
+                return cls(ingester=ingester, started_at=now, updated_at=now)
+            kept = {column.key: getattr(row, column.key) for column in IngestCounter.__table__.columns}
+        return cls(**{**kept, "started_at": now, "lag_buckets": dict(kept["lag_buckets"] or {}),
+                      "rejected_by_reason": dict(kept["rejected_by_reason"] or {})})
 
-    def add(self, result: BatchResult, messages: Sequence[Received], committed_at: datetime) -> None:
-        row = self.row
-        row.messages_received += result.messages
-        row.messages_committed += result.accepted
-        row.messages_rejected += result.rejected
-        row.samples_received += result.items
-        row.samples_committed += result.stored
-        row.samples_duplicate += result.duplicates
-        row.batches += 1
+    def after(self, result: BatchResult, messages: Sequence[Received], committed_at: datetime) -> Counters:
+        """These totals with one more batch counted."""
         # A message received earlier waited longer: the lags of a batch are its commit time minus each
         # receipt time, counted per histogram bucket (cumulative: "at or below" each bound).
         lags = committed_at.timestamp() - np.fromiter((m.received_at.timestamp() for m in messages), float,
                                                       len(messages))
         at_or_below = np.searchsorted(np.sort(lags), LAG_BUCKETS_S, side="right")
-        buckets: dict[str, Any] = dict(row.lag_buckets or {})
+        buckets = dict(self.lag_buckets)
         for bound, count in zip(LAG_BUCKETS_S, at_or_below.tolist(), strict=True):
             buckets[str(bound)] = int(buckets.get(str(bound), 0)) + count
-        row.lag_buckets = buckets
-        row.lag_seconds_sum += float(lags.sum())
-        reasons = dict(row.rejected_by_reason or {})
+        reasons = dict(self.rejected_by_reason)
         for reason, count in result.rejected_by_reason.items():
             reasons[reason] = int(reasons.get(reason, 0)) + count
-        row.rejected_by_reason = reasons
-        row.updated_at = committed_at
+        return replace(
+            self, updated_at=committed_at,
+            messages_received=self.messages_received + result.messages,
+            messages_committed=self.messages_committed + result.accepted,
+            messages_rejected=self.messages_rejected + result.rejected,
+            samples_received=self.samples_received + result.items,
+            samples_committed=self.samples_committed + result.stored,
+            samples_duplicate=self.samples_duplicate + result.duplicates,
+            batches=self.batches + 1, lag_seconds_sum=self.lag_seconds_sum + float(lags.sum()),
+            lag_buckets=buckets, rejected_by_reason=reasons)
 
     def save(self, db: Session) -> None:
-        self.row = db.merge(self.row)
+        """Write these totals in ``db``'s transaction (a fresh row each time: nothing is left attached)."""
+        db.merge(IngestCounter(**{name: getattr(self, name) for name in self.__dataclass_fields__}))

@@ -123,8 +123,9 @@ class Pipeline:
             fresh.sort(key=lambda part: part[0])
             result.rules = apply_rules(db, self.registry, [(device, items) for _, device, items in fresh])
             note_presence(db, heard.values(), max((m.received_at for m in messages), default=now))
-            self.counters.add(result, messages, committed_at=utcnow())
-            self.counters.save(db)
+            counted = self.counters.after(result, messages, committed_at=utcnow())
+            counted.save(db)
+        self.counters = counted  # only now: a commit that failed leaves the totals as they were
         return result
 
     def refuse(self, message: Received, reason: str, detail: str) -> None:

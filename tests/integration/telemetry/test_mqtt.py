@@ -82,6 +82,6 @@ def test_two_ingesters_in_a_share_group_split_the_stream(field: Field, settings:
             device.publish(field.topic(device.username), batch(uav(message, t0 + timedelta(seconds=message))))
         device.wait_answers(40)
         until(lambda: rows(settings, UAV_SAMPLES) == 40, 15, "40 stored samples")
-        shares = (a.pipeline.counters.row.messages_received, b.pipeline.counters.row.messages_received)
+        shares = (a.pipeline.counters.messages_received, b.pipeline.counters.messages_received)
     assert sum(shares) == 40 and min(shares) > 0, shares  # each took part, none twice
     device.close()

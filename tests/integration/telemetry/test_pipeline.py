@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
-from sandbox.telemetry.models import DeadLetter
+from sandbox.telemetry.models import DeadLetter, IngestCounter
 from sandbox.telemetry.store.tables import DEVICE_EVENTS, UAV_SAMPLES
 from tests.integration.telemetry.conftest import Field, batch, in_window_now, uav
 
@@ -30,6 +32,35 @@ def test_a_batch_of_samples_is_stored_once_however_often_it_arrives(field: Field
     assert (first.stored, first.duplicates) == (10, 0)
     assert (again.stored, again.duplicates) == (0, 20)
     assert count(field, UAV_SAMPLES) == 10
+
+
+def test_a_batch_whose_commit_failed_is_stored_and_counted_once_when_written_again(field: Field) -> None:
+    """The database going away at the commit (a restart) leaves nothing half done: the ingester's totals are as
+    they were, and the same batch written again is stored and counted once. (The totals used to be an ORM row
+    that the failed transaction expired and detached: every later batch then failed.)"""
+    t0 = in_window_now()
+    message = (field.topic(field.drones[0]), batch(*[uav(seq, t0 + timedelta(seconds=seq)) for seq in range(5)]))
+    field.send(message)
+    before = field.pipeline.counters
+    gone = [OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))]
+
+    def commit(connection) -> None:
+        if gone:
+            raise gone.pop()
+
+    event.listen(field.engine, "commit", commit)
+    later = (field.topic(field.drones[1]), batch(*[uav(seq, t0 + timedelta(seconds=seq)) for seq in range(7)]))
+    with pytest.raises(OperationalError):
+        field.send(later)
+    assert field.pipeline.counters == before
+    again = field.send(later)
+    assert (again.stored, again.duplicates) == (7, 0)
+    counters = field.pipeline.counters
+    assert (counters.batches, counters.samples_committed, counters.messages_received) == (2, 12, 2)
+    with field.pipeline.sessions() as db:
+        row = db.get(IngestCounter, "test-ingester")
+        assert (row.batches, row.samples_committed, row.messages_received) == (2, 12, 2)
+    assert count(field, UAV_SAMPLES) == 12
 
 
 def test_json_and_msgpack_are_both_read(field: Field) -> None:
