@@ -100,15 +100,25 @@ def _envelope_problems(content: PlanContent, kind: ProductKind) -> list[FieldPro
                     )
                 )
     if isinstance(envelope, AmrEnvelope):
-        names = {site.name for site in content.sites}
+        roles = {site.name: site.role for site in content.sites}
         for index, zone in enumerate(envelope.allowed_zones):
-            if zone not in names:
+            if zone not in roles:
                 problems.append(
                     FieldProblem(
                         f"/envelope/allowed_zones/{index}",
                         Text(
                             f"khu vực '{zone}' không có trong danh sách địa điểm của kế hoạch",
                             f"zone '{zone}' is not one of the plan's sites",
+                        ),
+                    )
+                )
+            elif roles[zone] == "control":
+                problems.append(
+                    FieldProblem(
+                        f"/envelope/allowed_zones/{index}",
+                        Text(
+                            f"khu vực '{zone}' là địa điểm đối chứng: sản phẩm không hoạt động ở đó",
+                            f"zone '{zone}' is a control site: the product does not run there",
                         ),
                     )
                 )
@@ -180,6 +190,16 @@ def consistency_problems(content: PlanContent, kind: ProductKind, max_trial_mont
                 FieldProblem(f"/sites/{index}/name", Text(f"tên địa điểm '{site.name}' bị trùng", f"site name '{site.name}' is repeated"))
             )
         names.add(site.name.casefold())
+    if content.sites and all(site.role == "control" for site in content.sites):
+        problems.append(
+            FieldProblem(
+                "/sites",
+                Text(
+                    "cần ít nhất một địa điểm thử nghiệm (role 'trial'): mọi địa điểm đều là đối chứng",
+                    "at least one site must be where the product is tried (role 'trial'): every site is a control",
+                ),
+            )
+        )
     problems += _schedule_problems(content, max_trial_months)
     problems += _envelope_problems(content, kind)
     problems += _kpi_problems(content)

@@ -60,6 +60,23 @@ def test_robot_zones_must_be_sites_of_the_plan() -> None:
     assert pointers(content_from_document(document), ProductKind.AMR) == ["/envelope/allowed_zones/1"]
 
 
+def test_a_robot_is_not_allowed_on_a_control_site() -> None:
+    document = amr_plan(START, END)
+    control = {**document["sites"][0], "name": "Khuôn viên đối chứng", "role": "control"}
+    document["sites"].append(control)
+    document["envelope"]["allowed_zones"].append(control["name"])
+    problems = consistency_problems(content_from_document(document), ProductKind.AMR, max_trial_months=6)
+    assert [(p.pointer, p.message.en) for p in problems] == [
+        ("/envelope/allowed_zones/1", "zone 'Khuôn viên đối chứng' is a control site: the product does not run there")]
+
+
+def test_a_plan_needs_a_site_where_the_product_is_tried() -> None:
+    document = uav_plan(START, END)
+    for site in document["sites"]:
+        site["role"] = "control"
+    assert pointers(content_from_document(document)) == ["/sites"]
+
+
 def test_kpi_codes_are_unique_and_fixed_baselines_have_a_value() -> None:
     document = uav_plan(START, END)
     document["kpis"][1]["code"] = document["kpis"][0]["code"]

@@ -92,7 +92,9 @@ def _minutes(clock: str) -> int:
 
 def build_envelope(plan: PlanContent, kind: str) -> Envelope:
     envelope = plan.envelope
-    sites = plan.sites
+    # The product runs on the trial's sites only: a control site is worked without it (a drone over the
+    # hand-sprayed control field is outside its envelope), and a robot keeps to its allowed zones.
+    sites = [site for site in plan.sites if site.role == "trial"]
     if isinstance(envelope, AmrEnvelope):
         sites = [site for site in sites if site.name in envelope.allowed_zones]
     area = shapely.union_all([to_shape(site.geofence) for site in sites]) if sites and kind != "ai_camera" else None

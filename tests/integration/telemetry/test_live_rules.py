@@ -62,6 +62,15 @@ def test_height_speed_battery_and_window_each_have_their_rule(field: Field) -> N
     assert all(not i["ongoing"] for i in found.values())
 
 
+def test_a_drone_over_the_control_field_is_outside_its_geofence(field: Field) -> None:
+    """The control field is sprayed by hand, without the product: it is a site of the plan, not of the drone."""
+    over_control = (9.7800, 105.4730)  # inside RICE_FIELDS_VI_TAN_CONTROL, ≈ 420 m east of the trial field
+    field.send((field.topic(field.drones[0]), batch(uav(1, in_window_now(), at=over_control))))
+    [incident] = incidents(field)
+    assert (incident["category"], incident["severity"]) == ("geofence_breach", 4)
+    assert 410 < incident["values"]["worst"]["distance_outside_m"] < 430
+
+
 def test_a_disarmed_drone_outside_the_field_is_not_a_breach(field: Field) -> None:
     field.send((field.topic(field.drones[0]), batch(uav(1, in_window_now(), at=OUTSIDE, armed=False))))
     assert incidents(field) == []
