@@ -19,6 +19,7 @@ safety events. Everything is drawn from one seeded generator: same seed, same da
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -130,6 +131,7 @@ class Mission:
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)  # before any work
+LAST_CALL_SLACK = 1.5  # a delivery is started only if it would be back before closing with this much to spare
 
 
 @dataclass
@@ -326,8 +328,8 @@ class AmrSim:
         yield self._sample()
         for mission in queue:
             yield from self._park(max(r.t, mission.requested))
-            if r.t >= until:
-                break
+            if r.t + timedelta(seconds=self._round_trip_s(mission.destination)) > until:
+                break  # the last call: a delivery that would not be back before the window closes is not started
             if r.battery < spec.start_min_pct:
                 mission.success, mission.finished = False, r.t
                 yield self._event("mission_completed", mission_id=mission.id, success=False,
@@ -349,6 +351,14 @@ class AmrSim:
                 yield self._event("mission_completed", success=True)
             mission.finished, r.mission = r.t, None
         yield from self._park(until)
+
+    def _round_trip_s(self, destination: str) -> float:
+        """What a delivery to ``destination`` and back takes at cruising speed, with the handover, and half as much
+        again for people in the way."""
+        there = self.routes.route(self.routes.depot, destination)
+        back = self.routes.route(destination, self.routes.depot)
+        metres = sum(math.dist(a, b) for path in (there, back) for a, b in itertools.pairwise(path))
+        return LAST_CALL_SLACK * (metres / self.spec.cruise_mps + self.spec.handover_s)
 
     def _route_home(self) -> list[tuple[float, float]]:
         """From where the robot stands, back to the depot through the nearest place."""

@@ -91,6 +91,17 @@ def test_missions_start_and_end_and_stops_are_reported(day) -> None:
     assert any(s.safety_field_violation for s in samples)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_the_robot_is_back_at_its_depot_when_the_window_closes(seed: int) -> None:
+    """A delivery that could not be back by closing is not started: the plan's window holds (the robot used to
+    drive on past it, and the live rule raised an outside-window incident every evening)."""
+    sim = AmrSim(seed=seed)
+    items = list(sim.work(MORNING, EVENING))
+    assert max(item.t for item in items) == EVENING
+    assert all(not sample.mission_id for sample in items if isinstance(sample, AmrSample) and sample.t >= EVENING)
+    assert all(m.finished is not None and m.finished <= EVENING for m in sim.missions if m.started is not None)
+
+
 def test_the_battery_drains_with_work_and_charges_at_the_depot() -> None:
     sim, samples, _ = worked(seed=5, spec=AmrSpec(missions_per_hour=12.0, range_km=3.0), hours=10)
     lowest = min(range(len(samples)), key=lambda n: samples[n].battery_pct)
