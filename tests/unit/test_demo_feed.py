@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+import numpy as np
 import pytest
 
 from devices.client import DeviceClient
@@ -26,10 +27,10 @@ def test_the_sortie_covers_the_field_one_swath_apart_and_stays_inside() -> None:
     north_south_m = (9.7823 - 9.7788) * 110_600  # about the field's extent from south to north
     assert abs(sortie.rows - north_south_m / SWATH_M) <= 3
     envelope = DemoFeed(Fleet("agri_uav", "SB-2026-0001", "id", PLAN, []), "127.0.0.1", 1).envelope
-    for second in range(0, int(sortie.seconds), 7):
-        lat, lon, heading = sortie.where(second)
-        assert envelope.distance_outside_m(lat, lon) == 0.0
-        assert 0 <= heading < 360
+    where = [sortie.where(second) for second in range(0, int(sortie.seconds), 7)]
+    lat, lon, heading = (np.array(column) for column in zip(*where, strict=True))
+    assert not envelope.distances_outside_m(lat, lon).any()
+    assert ((heading >= 0) & (heading < 360)).all()
     assert sortie.where(0.0)[:2] == pytest.approx(sortie.where(sortie.seconds)[:2])  # round and round
 
 
@@ -43,7 +44,7 @@ def test_a_drone_flies_in_the_window_and_waits_disarmed_outside_it() -> None:
     assert not any(scan(feed.envelope, "agri_uav", flying).values())
     # Moving at 5 m/s: ten samples 0.1 s apart cover about 4.5 m.
     first, last = flying[0], flying[-1]
-    assert feed.envelope.distance_outside_m(first.lat, first.lon) == 0.0
+    assert feed.envelope.distances_outside_m(np.array([first.lat]), np.array([first.lon])).tolist() == [0.0]
     grounded = feed.samples(0, publisher, MORNING - timedelta(hours=3), flying_since=None)
     assert [s.seq for s in grounded] == list(range(10, 20))
     assert not any(s.armed for s in grounded) and {s.height_agl_m for s in grounded} == {0.0}

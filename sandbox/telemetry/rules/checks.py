@@ -113,10 +113,11 @@ def _over_limit(items: Sequence[Any], values: np.ndarray, limit: float, active: 
 
 def _breaches(envelope: Envelope, items: Sequence[Any], outside: np.ndarray, lat: np.ndarray, lon: np.ndarray,
               severity: int) -> list[Run]:
-    """Geofence runs, with how far outside each offending sample was (metres, in UTM)."""
-    distance = np.array([envelope.distance_outside_m(lat[i], lon[i]) if outside[i] else 0.0
-                         for i in range(len(items))])
-    return _rule(items, outside, severity, distance, lambda i: _reading(
+    """Geofence runs: samples further outside than the positioning's tolerance, with how far (metres, in UTM)."""
+    distance = np.zeros(len(items))
+    distance[outside] = envelope.distances_outside_m(lat[outside], lon[outside])
+    breach = distance > envelope.geofence_tolerance_m
+    return _rule(items, breach, severity, distance, lambda i: _reading(
         items, i, distance_outside_m=round(float(distance[i]), 1), excess=float(distance[i])))
 
 

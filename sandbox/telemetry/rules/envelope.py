@@ -1,7 +1,9 @@
 """A trial's operating envelope as the live rules need it, built once from the plan in force.
 
 Geofences are prepared shapely geometries (point-in-polygon for thousands of samples a second);
-the same area projected to UTM zone 48N measures how far outside a device went, in metres.
+the same area projected to UTM zone 48N measures how far outside a device went, in metres. A position
+read within ``GEOFENCE_TOLERANCE_M`` outside the fence is not a breach: that close, the positioning cannot
+tell it from the edge.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
@@ -19,7 +22,13 @@ from sandbox.clock import LOCAL_TZ
 from sandbox.trials.geofence import to_shape
 from sandbox.trials.plan import AmrEnvelope, CameraEnvelope, MapFrame, PlanContent, UavEnvelope
 
-__all__ = ["Envelope", "Window", "build_envelope", "map_to_wgs84"]
+__all__ = ["GEOFENCE_TOLERANCE_M", "Envelope", "Window", "build_envelope", "map_to_wgs84"]
+
+# How far outside its geofence a reported position may be before it counts as a breach, by kind: the error of
+# the positioning itself. A drone's satellite fix without RTK corrections wanders a metre or two (a horizontal
+# CEP of 1-2.5 m), so a drone taking off a metre inside the field's edge may read a few centimetres outside it;
+# a robot localising against its map is off by centimetres.
+GEOFENCE_TOLERANCE_M = {"agri_uav": 3.0, "amr": 0.5}
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -69,6 +78,7 @@ class Envelope:
     kind: str
     geofence: BaseGeometry | None = None  # WGS84, prepared
     geofence_utm: BaseGeometry | None = None
+    geofence_tolerance_m: float = 0.0
     max_height_m: float | None = None
     max_speed_mps: float | None = None
     windows: tuple[Window, ...] = ()
@@ -78,11 +88,12 @@ class Envelope:
     def inside_window(self, moment: datetime) -> bool:
         return not self.windows or any(window.contains(moment) for window in self.windows)
 
-    def distance_outside_m(self, lat: float, lon: float) -> float:
+    def distances_outside_m(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """How far outside the geofence each position is, in metres (0 inside or without a geofence)."""
         if self.geofence_utm is None:
-            return 0.0
+            return np.zeros(len(lat))
         x, y = _to_utm().transform(lon, lat)
-        return float(self.geofence_utm.distance(shapely.Point(x, y)))
+        return shapely.distance(self.geofence_utm, shapely.points(x, y))
 
 
 def _minutes(clock: str) -> int:
@@ -108,6 +119,7 @@ def build_envelope(plan: PlanContent, kind: str) -> Envelope:
         kind=kind,
         geofence=area,
         geofence_utm=shapely.transform(area, _to_utm().transform, interleaved=False) if area is not None else None,
+        geofence_tolerance_m=GEOFENCE_TOLERANCE_M.get(kind, 0.0),
         max_height_m=envelope.max_height_agl_m if isinstance(envelope, UavEnvelope) else None,
         max_speed_mps=(
             envelope.max_ground_speed_mps if isinstance(envelope, UavEnvelope)
