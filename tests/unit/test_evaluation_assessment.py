@@ -89,7 +89,7 @@ def test_a_safe_and_effective_uav_trial_that_ran_its_course_is_rolled_out() -> N
     assert kpis["field_coverage"].estimate == pytest.approx(98, abs=1.5)
     assert kpis["geofence_breaches"].verdict == "met" and kpis["geofence_breaches"].limit_bound == 0
     fixed = next(c for c in content.comparisons if c.kpi == "application_rate")
-    assert fixed.baseline == "fixed" and fixed.reference_value == 40 and fixed.effect < -20 and fixed.p_value < 1e-6
+    assert fixed.baseline == "fixed" and fixed.reference_value == 400 and fixed.effect < -350 and fixed.p_value < 1e-6
     assert fixed.p_adjusted is not None and fixed.p_adjusted >= fixed.p_value  # Holm: confirmatory
     assert content.score is not None and content.score.probability >= 0.8
     assert content.recommendation.decision == "roll_out"
