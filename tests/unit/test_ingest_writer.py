@@ -19,6 +19,8 @@ from sandbox.telemetry.ingest.messages import Received
 class FakePipeline:
     """Fails as told (``failures``: per topic, the exceptions to raise, one per call), records what it stored."""
 
+    engine = None  # the rollup keeper's, never started here
+
     def __init__(self, failures: dict[str, list[Exception]]) -> None:
         self.failures = failures
         self.stored: list[str] = []

@@ -44,6 +44,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingErr
 from sandbox.clock import utcnow
 from sandbox.config import Settings
 from sandbox.telemetry.ingest.client import IngestClient
+from sandbox.telemetry.ingest.keeper import RollupKeeper
 from sandbox.telemetry.ingest.messages import Received
 from sandbox.telemetry.ingest.pipeline import Pipeline
 from sandbox.telemetry.rules.silence import CHECK_EVERY, check_silence
@@ -73,6 +74,7 @@ class Consumer:
     def __init__(self, settings: Settings, pipeline: Pipeline) -> None:
         self.settings = settings
         self.pipeline = pipeline
+        self.keeper = RollupKeeper(pipeline.engine, busy=lambda: self._queue.qsize() >= MAX_BATCH_MESSAGES)
         group = settings.ingest_share_group
         self.filters = [f"$share/{group}/{f}" if group else f for f in INGEST_FILTERS]
         self._queue: queue.Queue[_Delivery] = queue.Queue()
@@ -232,6 +234,7 @@ class Consumer:
         self.client.loop_start()
         self._thread = threading.Thread(target=self._writer, name="ingest-writer", daemon=True)
         self._thread.start()
+        self.keeper.start()
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
@@ -248,6 +251,7 @@ class Consumer:
     def stop(self) -> None:
         """Stop taking messages, write what was received, acknowledge it, disconnect."""
         self._stop.set()
+        self.keeper.stop()
         self._thread.join(timeout=30)
         self._disconnected.clear()
         if self.client.disconnect() == mqtt.MQTT_ERR_SUCCESS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -84,4 +84,4 @@ class Counters:
 
     def save(self, db: Session) -> None:
         """Write these totals in ``db``'s transaction (a fresh row each time: nothing is left attached)."""
-        db.merge(IngestCounter(**{name: getattr(self, name) for name in self.__dataclass_fields__}))
+        db.merge(IngestCounter(**{f.name: getattr(self, f.name) for f in fields(self)}))

@@ -1,28 +1,32 @@
-"""Rollups of the time-series tables, kept by the writer in the transaction that stores the rows they sum.
+"""Rollups of the time-series tables: small tables beside the samples, so that a report reads thousands of rows.
 
 Evaluating a trial means summing millions of samples: ordered passes over every sample of a drone for its
 sorties, a second-by-second spraying track, rows and sequence numbers per minute. Done at report time that took
-30 s for 10 M samples (bench/evaluation.py). So the writer keeps small tables beside the samples, recomputed from
-the stored rows for every (trial, device, minute) a batch touches — in whatever order samples arrive, a late
-sample or a replay recomputes its minute, and a duplicate, stored nowhere, changes nothing:
+30 s for 10 M samples (bench/evaluation.py). So the store keeps, as TimescaleDB's continuous aggregates do:
 
 - ``series_minutes`` (every series): a minute's rows, the sum and range of their ``seq``, their first and last
-  time, and when the last of them was received;
+  time, and when the last of them was received. The writer adds every batch's new rows to it in the batch's
+  transaction (sandbox.telemetry.store.upkeep): exact, as the rows are stored once, and an upsert, so ingesters
+  sharing the stream never wait for each other;
 - ``uav_sortie_pieces``: a drone's armed samples in a minute, cut where a sortie is cut (``SORTIE_GAP_S``) —
   whole sorties are the pieces joined across minute boundaries (sandbox.telemetry.store.sorties);
 - ``uav_spraying_seconds``: spraying positions and swaths summed per second.
 
-Readers give a cut-off (`Cut`): a minute whose rows were all sampled and received before it is read from the
-rollups; the few that were not — the minute the cut-off falls in, minutes with samples received after it — are
-computed from the rows, with the cut-off applied, by the very queries the writer uses. So a reader sees what the
-rows say at that cut-off, to the last sample.
+The last two need a minute's rows in order, so they are recomputed from the rows, off the ingest path, by the
+ingester's rollup keeper once a minute has been quiet a while; ``series_minutes.rolled_rows`` says how many of
+the minute's rows they were computed from, and a minute whose ``rows`` moved on since is *stale*.
+
+Readers give a cut-off (`Cut`): a minute whose rows were all sampled and received before it, and whose rollups
+are not stale, is read from the rollups; the others — the minute the cut-off falls in, minutes with samples
+received after it, stale minutes — are computed from the rows, with the cut-off applied, by the very queries the
+keeper uses. So a reader sees what the rows say at that cut-off, to the last sample, however far the keeper is.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -32,6 +36,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Float,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     Select,
@@ -41,9 +46,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    delete,
     func,
-    insert,
     literal,
     literal_column,
     or_,
@@ -55,21 +58,26 @@ from sqlalchemy.sql.elements import ColumnElement
 from sandbox.errors import Conflict
 from sandbox.i18n import Text
 from sandbox.telemetry.store.queries import instant, time_bucket
-from sandbox.telemetry.store.tables import SERIES, TIMESERIES, UAV_SAMPLES, Instant
+from sandbox.telemetry.store.tables import TIMESERIES, UAV_SAMPLES, Instant
 
 __all__ = [
     "MINUTE_S",
     "SERIES_MINUTES",
     "SORTIE_GAP_S",
+    "STALE",
     "UAV_SORTIE_PIECES",
     "UAV_SPRAYING_SECONDS",
     "Cut",
     "Minute",
     "at_one_cut",
+    "floor_minute",
+    "minute_ranges",
     "minutes",
     "minutes_at",
-    "rebuild",
-    "refresh",
+    "range_chunks",
+    "rollup_queries",
+    "rollup_time",
+    "within_ranges",
 ]
 
 MINUTE_S = 60
@@ -77,7 +85,6 @@ SORTIE_GAP_S = 30.0  # armed samples further apart than this belong to two sorti
 CUT_ATTEMPTS = 5  # reads of the rollups at a cut-off, if samples keep arriving late into it
 T = TypeVar("T")
 RANGES_PER_STATEMENT = 200  # (trial, device, time range) conditions OR-ed in one statement
-LOCK_SPACE = 0x524F4C4C - 2**31  # the first key of the rollups' advisory locks (two int4 keys: their own space)
 
 SERIES_MINUTES = Table(
     "series_minutes", TIMESERIES,
@@ -92,8 +99,15 @@ SERIES_MINUTES = Table(
     Column("first_time", Instant, nullable=False),
     Column("last_time", Instant, nullable=False),
     Column("received_until", Instant, nullable=False),  # the latest received_at of the minute's rows
+    Column("rolled_rows", BigInteger),  # a drone's: the rows its pieces and seconds were computed from
     PrimaryKeyConstraint("series", "trial_id", "device_id", "minute", name="pk_series_minutes"),
 )
+# What the rollup keeper has left to do: a drone's minutes with rows its pieces and seconds have not seen.
+STALE = and_(SERIES_MINUTES.c.series == UAV_SAMPLES.name,
+             or_(SERIES_MINUTES.c.rolled_rows.is_(None), SERIES_MINUTES.c.rolled_rows != SERIES_MINUTES.c.rows))
+Index("ix_series_minutes_stale", SERIES_MINUTES.c.received_until,
+      postgresql_where=text("series = 'uav_samples' AND (rolled_rows IS NULL OR rolled_rows <> rows)"),
+      sqlite_where=text("series = 'uav_samples' AND (rolled_rows IS NULL OR rolled_rows <> rows)"))
 UAV_SORTIE_PIECES = Table(
     "uav_sortie_pieces", TIMESERIES,
     Column("trial_id", Uuid, nullable=False),
@@ -129,13 +143,13 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MINUTE = timedelta(seconds=MINUTE_S)
 
 
-def _floor_minute(moment: datetime) -> datetime:
+def floor_minute(moment: datetime) -> datetime:
     delta = moment.astimezone(UTC) - _EPOCH
     seconds = delta.days * 86_400 + delta.seconds
     return _EPOCH + timedelta(seconds=seconds - seconds % MINUTE_S)
 
 
-def _runs(minutes: Iterable[tuple[uuid.UUID, uuid.UUID, datetime]]) -> list[Range]:
+def minute_ranges(minutes: Iterable[tuple[uuid.UUID, uuid.UUID, datetime]]) -> list[Range]:
     """Consecutive minutes of a (trial, device) merged into ranges."""
     ranges: list[Range] = []
     for trial, device, minute in sorted(set(minutes)):
@@ -146,11 +160,11 @@ def _runs(minutes: Iterable[tuple[uuid.UUID, uuid.UUID, datetime]]) -> list[Rang
     return ranges
 
 
-def _within(trial: Any, device: Any, moment: Any, ranges: Sequence[Range]) -> ColumnElement[bool]:
+def within_ranges(trial: Any, device: Any, moment: Any, ranges: Sequence[Range]) -> ColumnElement[bool]:
     return or_(*(and_(trial == t, device == d, moment >= start, moment < end) for t, d, start, end in ranges))
 
 
-def _chunks(ranges: Sequence[Range]) -> Iterable[Sequence[Range]]:
+def range_chunks(ranges: Sequence[Range]) -> Iterable[Sequence[Range]]:
     for start in range(0, len(ranges), RANGES_PER_STATEMENT):
         yield ranges[start:start + RANGES_PER_STATEMENT]
 
@@ -229,7 +243,7 @@ def _seconds_select(connection: Connection, where: Sequence[ColumnElement[bool]]
             .group_by(t.c.trial_id, t.c.device_id, second))
 
 
-def _rollups(table: Table) -> list[tuple[Table, Any]]:
+def rollup_queries(table: Table) -> list[tuple[Table, Any]]:
     """Each rollup of ``table``, with its query over rows (``(connection, where) -> Select``)."""
     def of_minutes(connection: Connection, where: Sequence[ColumnElement[bool]]) -> Select[Any]:
         return _minutes_select(connection, table, where)
@@ -239,39 +253,8 @@ def _rollups(table: Table) -> list[tuple[Table, Any]]:
     return found
 
 
-def _rollup_time(rollup: Table) -> Any:
+def rollup_time(rollup: Table) -> Any:
     return rollup.c.second if rollup is UAV_SPRAYING_SECONDS else rollup.c.minute
-
-
-def refresh(connection: Connection, table: Table, keys: Iterable[tuple[uuid.UUID, uuid.UUID, datetime]]) -> None:
-    """Recompute the rollups of every (trial, device, minute) of ``keys`` — the (trial, device, time) of rows just
-    stored in ``table`` — from the stored rows, in the caller's transaction."""
-    ranges = _runs((trial, device, _floor_minute(moment)) for trial, device, moment in keys)
-    if connection.dialect.name == "postgresql":
-        # Ingesters sharing the stream write the same drone's samples in concurrent transactions: one at a time per
-        # device from here to commit, so that each recomputes its minutes from rows the other has committed (and
-        # neither inserts a minute the other just did). In a fixed order, so two batches cannot deadlock.
-        for device in sorted({device for _, device, _, _ in ranges}):
-            connection.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                               {"space": LOCK_SPACE, "key": (device.int & 0xFFFF_FFFF) - 2**31})
-    for chunk in _chunks(ranges):
-        for rollup, query in _rollups(table):
-            r = rollup.c
-            stale = [_within(r.trial_id, r.device_id, _rollup_time(rollup), chunk)]
-            if rollup is SERIES_MINUTES:
-                stale.append(r.series == table.name)
-            connection.execute(delete(rollup).where(*stale))
-            rows = query(connection, [_within(table.c.trial_id, table.c.device_id, table.c.time, chunk)])
-            connection.execute(insert(rollup).from_select([c.name for c in rollup.columns], rows))
-
-
-def rebuild(connection: Connection, tables: Iterable[Table] = tuple(SERIES.values())) -> None:
-    """Recompute the rollups of ``tables`` from all their rows (after a migration, or to repair them)."""
-    for table in tables:
-        for rollup, query in _rollups(table):
-            stale = [rollup.c.series == table.name] if rollup is SERIES_MINUTES else []
-            connection.execute(delete(rollup).where(*stale))
-            connection.execute(insert(rollup).from_select([c.name for c in rollup.columns], query(connection, [])))
 
 
 # Reading at a cut-off.
@@ -279,48 +262,56 @@ def rebuild(connection: Connection, tables: Iterable[Table] = tuple(SERIES.value
 @dataclass(frozen=True, slots=True)
 class Cut:
     """A trial's rows of one series sampled and received before ``until``: which minutes the rollups give as they
-    are (``settled_before`` and not ``fresh``), which must be summed from the rows (``fresh``)."""
+    are (before ``settled_before``, not ``fresh``), which must be summed from the rows (``fresh``: the rollups
+    cannot say what the rows said at the cut-off; for a drone's pieces and seconds also ``stale`` minutes, which
+    the keeper has not caught up with).
+
+    Two cuts are equal when the rows they read are: a stale minute the keeper rolls up meanwhile reads the same
+    either way, so ``stale`` is not compared (`at_one_cut`)."""
 
     table: Table
     trial_id: uuid.UUID
     until: datetime
     settled_before: datetime  # the minute the cut-off falls in (or the cut-off, on a minute's start)
     fresh: tuple[Range, ...]
+    fresh_or_stale: tuple[Range, ...] = field(compare=False)
 
     @classmethod
     def at(cls, connection: Connection, table: Table, trial_id: uuid.UUID, until: datetime) -> Cut:
         m = SERIES_MINUTES.c
-        settled_before = _floor_minute(until)
-        fresh = connection.execute(
-            select(m.device_id, m.minute)
-            .where(m.series == table.name, m.trial_id == trial_id, m.minute < until,
-                   or_(m.minute >= settled_before, m.received_until >= until))
+        settled_before = floor_minute(until)
+        fresh = or_(m.minute >= settled_before, m.received_until >= until)
+        found = connection.execute(
+            select(m.device_id, m.minute, fresh)
+            .where(m.series == table.name, m.trial_id == trial_id, m.minute < until, or_(fresh, STALE))
         ).all()
-        ranges = _runs((trial_id, device, instant(connection, table, minute)) for device, minute in fresh)
-        return cls(table, trial_id, until, settled_before, tuple(ranges))
+        minutes = [(trial_id, device, instant(connection, table, minute), bool(cut)) for device, minute, cut in found]
+        return cls(table, trial_id, until, settled_before, tuple(minute_ranges(m[:3] for m in minutes if m[3])),
+                   tuple(minute_ranges(m[:3] for m in minutes)))
+
+    def _summed(self, rollup: Table) -> tuple[Range, ...]:
+        return self.fresh if rollup is SERIES_MINUTES else self.fresh_or_stale
 
     def settled(self, rollup: Table) -> list[ColumnElement[bool]]:
         """The rows of ``rollup`` to take as they are."""
         r = rollup.c
-        moment = _rollup_time(rollup)
+        moment = rollup_time(rollup)
         where = [r.trial_id == self.trial_id, moment < self.settled_before]
         if rollup is SERIES_MINUTES:
             where.append(r.series == self.table.name)
-        if self.fresh:
-            where.append(~_within(r.trial_id, r.device_id, moment, self.fresh))
+        if summed := self._summed(rollup):
+            where.append(~within_ranges(r.trial_id, r.device_id, moment, summed))
         return where
 
     def unsettled(self, connection: Connection, rollup: Table) -> list[Any]:
-        """What ``rollup`` would hold for the fresh minutes, summed from the rows stored before the cut-off."""
-        if not self.fresh:
-            return []
+        """What ``rollup`` would hold for the minutes it cannot give, summed from the rows stored before the cut-off."""
         t = self.table
-        query = dict(_rollups(t))[rollup]
+        query = dict(rollup_queries(t))[rollup]
         where = [t.c.trial_id == self.trial_id, t.c.time < self.until, t.c.received_at < self.until]
         found = []
-        for chunk in _chunks(self.fresh):
-            found += connection.execute(query(connection, [*where, _within(t.c.trial_id, t.c.device_id, t.c.time,
-                                                                           chunk)])).all()
+        for chunk in range_chunks(self._summed(rollup)):
+            found += connection.execute(
+                query(connection, [*where, within_ranges(t.c.trial_id, t.c.device_id, t.c.time, chunk)])).all()
         return found
 
 

@@ -7,13 +7,14 @@ and ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``, which stores the
 which they are, so that the live rules see each sample once however often it is delivered. On
 SQLite (one writer at a time) the new rows are found by looking the keys up first.
 
-Either way, the rollups of every minute that got a new row are recomputed in the same transaction
-(sandbox.telemetry.store.rollups), so that they never disagree with the rows.
+Either way, the new rows are added to their minutes' counts in the same transaction
+(sandbox.telemetry.store.upkeep), so that the counts never disagree with the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from psycopg.errors import UniqueViolation
@@ -32,7 +33,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from sandbox.telemetry.store import rollups
+from sandbox.telemetry.store import upkeep
 from sandbox.telemetry.store.tables import Instant
 
 __all__ = ["Row", "insert_new", "row_columns"]
@@ -52,6 +53,7 @@ def _pg_type(column_type: Any) -> str:
 
 _ROW_COLUMNS: dict[str, list[str]] = {}
 _WHOSE_AND_WHEN = frozenset({"seq", "time", "device_id", "trial_id", "received_at"})
+_COUNTED = ("trial_id", "device_id", "time", "seq", "received_at")  # what a minute's counts take of a new row
 
 
 def row_columns(table: Table) -> list[str]:
@@ -82,8 +84,9 @@ def insert_new(connection: Connection, table: Table, rows: Sequence[Row]) -> lis
         positions = _insert_sqlite(connection, table, rows)
     if positions:
         names = row_columns(table)
-        trial, device, moment = names.index("trial_id"), names.index("device_id"), names.index("time")
-        rollups.refresh(connection, table, {(rows[p][trial], rows[p][device], rows[p][moment]) for p in positions})
+        counted = itemgetter(*(names.index(name) for name in _COUNTED))
+        new = rows if len(positions) == len(rows) else [rows[p] for p in positions]
+        upkeep.count_new(connection, table, list(map(counted, new)))
     return positions
 
 

@@ -1,8 +1,10 @@
-"""The rollups the writer keeps say what the rows say, at any cut-off, on both databases, however samples arrive.
+"""The rollups say what the rows say, at any cut-off, on both databases, however samples arrive and however far
+the keeper has caught up.
 
 Drones sampled at irregular rates, armed and disarmed, spraying on and off, with silences around the sortie gap
-and samples received hours late, are written in shuffled batches with repeats; minutes, sorties and spraying
-seconds read at many cut-offs are compared with the same sums computed here, sample by sample, from the rows.
+and samples received hours late, are written in shuffled batches with repeats — with the keeper never run, run
+now and then while they arrive, or caught up after; minutes, sorties and spraying seconds read at many cut-offs
+are compared with the same sums computed here, sample by sample, from the rows.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 
 from sandbox.config import Settings
 from sandbox.db import make_engine
-from sandbox.telemetry.store import rollups, sorties
+from sandbox.telemetry.store import rollups, sorties, upkeep
 from sandbox.telemetry.store.partitions import Partitions
 from sandbox.telemetry.store.tables import UAV_SAMPLES
 from sandbox.telemetry.store.writer import insert_new, row_columns
@@ -101,9 +103,23 @@ def expected_seconds(rows: list[tuple]) -> dict[tuple, tuple]:
     return {key: (np.mean(lons), np.mean(lats), min(swaths)) for key, (lons, lats, swaths) in found.items()}
 
 
-@pytest.fixture
-def stored(settings: Settings):
-    """Two drones of one trial, and one of them in another trial at the same times, written in shuffled batches."""
+LATER = T0 + timedelta(days=30)  # every row was received before: the keeper's "quiet since"
+
+
+def caught_up(engine) -> int:
+    done = 0
+    while True:
+        with engine.begin() as connection:
+            did = upkeep.catch_up(connection, LATER, 500)
+        if not did:
+            return done
+        done += did
+
+
+@pytest.fixture(params=["not yet kept", "kept now and then", "caught up"])
+def stored(settings: Settings, request: pytest.FixtureRequest):
+    """Two drones of one trial, and one of them in another trial at the same times, written in shuffled batches;
+    the keeper run as the parameter says."""
     rng = random.Random(11)
     trial, other, one, two = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     rows = flight(rng, one, trial, 2_500) + flight(rng, two, trial, 2_500)
@@ -112,12 +128,17 @@ def stored(settings: Settings):
     Partitions(engine).ensure({T0.date() + timedelta(days=n) for n in range(-1, 3)})
     arriving = rows + stray + rng.sample(rows, 300)  # and some delivered twice
     arriving.sort(key=lambda row: row[AT["received_at"]] + timedelta(seconds=rng.uniform(-3, 3)))
-    position = 0
+    position, batches = 0, 0
     while position < len(arriving):
         size = rng.randint(1, 400)
         with engine.begin() as connection:
             insert_new(connection, UAV_SAMPLES, arriving[position:position + size])
+            batches += 1
+            if request.param == "kept now and then" and batches % 3 == 0:
+                upkeep.catch_up(connection, LATER, 60)
         position += size
+    if request.param == "caught up":
+        assert caught_up(engine) > 0
     yield engine, trial, rows
     engine.dispose()
 
@@ -180,10 +201,11 @@ def test_a_rebuild_gives_the_rollups_the_writer_kept(stored) -> None:
             return [sorted(tuple(row) for row in connection.execute(table.select().where(table.c.trial_id == trial)))
                     for table in tables]
 
+    caught_up(engine)
     kept = contents()
     assert all(kept)
     with engine.begin() as connection:
-        rollups.rebuild(connection, [UAV_SAMPLES])
+        upkeep.rebuild(connection, [UAV_SAMPLES])
     rebuilt = contents()
     for table, a, b in zip(tables, kept, rebuilt, strict=True):
         assert [[x for x in row if not isinstance(x, float)] for row in a] == \
@@ -215,3 +237,37 @@ def test_a_sample_arriving_late_during_a_read_is_not_read_at_an_earlier_cut_off(
     assert len(reads) == 2 and reads[0].fresh == () and reads[1].fresh != ()
     assert {(m.device_id, m.minute): (m.rows, m.seq_sum, m.first_seq, m.last_seq, m.first_time, m.last_time)
             for m in found} == expected_minutes(rows)
+
+
+def test_the_keeper_leaves_a_minute_until_it_has_been_quiet_and_comes_back_when_it_gets_rows(settings: Settings) -> None:
+    from sandbox.clock import utcnow
+    from sandbox.telemetry.ingest.keeper import QUIET_S, RollupKeeper
+
+    engine = make_engine(settings.database_url)
+    now = utcnow()
+    Partitions(engine).ensure({now.date() - timedelta(days=1), now.date()})
+    trial, device = uuid.uuid4(), uuid.uuid4()
+    sample = flight(random.Random(3), device, trial, 1)[0]
+    at = now.replace(second=0, microsecond=0) - timedelta(minutes=5)
+    row = (1, at, *sample[2:-1], now)  # received just now
+    keeper = RollupKeeper(engine)
+    with engine.begin() as connection:
+        insert_new(connection, UAV_SAMPLES, [row])
+    assert keeper.round() == 0  # not quiet yet
+    with engine.begin() as connection:
+        connection.execute(rollups.SERIES_MINUTES.update().values(
+            received_until=now - timedelta(seconds=QUIET_S + 1)))
+    assert keeper.round() == 1 and keeper.round() == 0
+
+    def rolled() -> tuple:
+        with engine.connect() as connection:
+            m = rollups.SERIES_MINUTES.c
+            return connection.execute(rollups.SERIES_MINUTES.select().with_only_columns(m.rows, m.rolled_rows)).one()
+
+    assert tuple(rolled()) == (1, 1)
+    with engine.begin() as connection:  # a late sample into the same minute makes it stale again
+        insert_new(connection, UAV_SAMPLES, [(2, at + timedelta(seconds=1), *row[2:-1],
+                                              now - timedelta(seconds=QUIET_S + 1))])
+    assert tuple(rolled()) == (2, 1)
+    assert keeper.round() == 1 and tuple(rolled()) == (2, 2)
+    engine.dispose()

@@ -72,7 +72,7 @@ def test_a_robot_collision_reports_a_collision_and_an_emergency_stop_and_stands_
     """On the stream (the incidents these events raise are the live rules' tests' business)."""
     start = in_window_now()
     quiet = AmrSpec(obstacles_per_km=0.0, estops_per_100km=0.0, missions_per_hour=12.0)
-    work = AmrSim(seed=3, spec=quiet).work(start, start + timedelta(minutes=20))
+    work = AmrSim(seed=3, spec=quiet).work(start, start + timedelta(minutes=60))
     items = list(inject(work, [Fault("collision", start + timedelta(minutes=6), 20)]))
     assert any(isinstance(i, contract.AmrEvent) and i.type == "collision" for i in items)
     stopped = [i for i in items if isinstance(i, contract.AmrSample) and i.emergency_stop]

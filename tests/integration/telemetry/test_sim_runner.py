@@ -157,11 +157,13 @@ def test_a_robot_speaking_vda5050_sends_a_state_per_sample_and_its_link_on_conne
     client = DeviceClient("127.0.0.1", mosquitto.port, trial=trial["reference"], device=robot_id,
                           secret=enrolled["mqtt_password"], outbox=tmp_path / "robot.outbox", max_backoff_s=2,
                           dialect=Vda5050("RobotNK", "NKC-0001", "2.0.0"))
-    items = list(inject(AmrSim(seed=4).work(start, start + timedelta(minutes=20)),
-                        [Fault("collision", start + timedelta(minutes=5), 20)]))
-    lost = start + timedelta(minutes=10)
+    robot = AmrSim(seed=4)
+    work = list(robot.work(start, start + timedelta(minutes=60)))
+    driving = next(m.started for m in robot.missions if m.started)  # faults strike on its first delivery (17 min)
+    items = list(inject(work, [Fault("collision", driving + timedelta(minutes=2), 20)]))
+    lost = (driving + timedelta(minutes=5)).replace(microsecond=0)  # VDA 5050 times are whole milliseconds
     device = SimDevice(client, items, [WireFault("link_loss", lost, 60),
-                                       WireFault("malformed", start + timedelta(minutes=12))])
+                                       WireFault("malformed", driving + timedelta(minutes=7))])
     with running_ingester(settings):
         [sent] = Runner([device]).run().values()
 

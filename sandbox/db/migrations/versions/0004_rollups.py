@@ -4,9 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 09:10:00.000000
 
-Small tables the writer keeps beside the samples, recomputed for every minute that gets a new row
-(sandbox.telemetry.store.rollups), so that evaluating a trial of millions of samples reads thousands of
-rows. Plain tables on every layout (a few rows a device-minute). Filled here from the rows already stored.
+Small tables kept beside the samples (sandbox.telemetry.store.rollups: the writer counts every minute's
+rows, the ingester's keeper recomputes a drone's pieces and seconds), so that evaluating a trial of
+millions of samples reads thousands of rows. Plain tables on every layout (a few rows a device-minute).
+Filled here from the rows already stored.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ def upgrade() -> None:
         C("rows", sa.BigInteger, nullable=False), C("seq_sum", sa.BigInteger, nullable=False),
         C("first_seq", sa.BigInteger, nullable=False), C("last_seq", sa.BigInteger, nullable=False),
         C("first_time", instant, nullable=False), C("last_time", instant, nullable=False),
-        C("received_until", instant, nullable=False),
+        C("received_until", instant, nullable=False), C("rolled_rows", sa.BigInteger, nullable=True),
         sa.PrimaryKeyConstraint("series", "trial_id", "device_id", "minute", name="pk_series_minutes"),
     )
+    stale = sa.text("series = 'uav_samples' AND (rolled_rows IS NULL OR rolled_rows <> rows)")
+    op.create_index("ix_series_minutes_stale", "series_minutes", ["received_until"], postgresql_where=stale,
+                    sqlite_where=stale)
     op.create_table(
         "uav_sortie_pieces",
         C("trial_id", sa.Uuid, nullable=False), C("device_id", sa.Uuid, nullable=False),
@@ -61,12 +65,13 @@ def upgrade() -> None:
     )
     # The rows stored so far, summed by the writer's own queries (a later revision that changes what a rollup
     # holds rebuilds it the same way).
-    from sandbox.telemetry.store.rollups import rebuild
+    from sandbox.telemetry.store.upkeep import rebuild
 
     rebuild(bind)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_series_minutes_stale", table_name="series_minutes")
     op.drop_table("uav_spraying_seconds")
     op.drop_table("uav_sortie_pieces")
     op.drop_table("series_minutes")
