@@ -3,7 +3,7 @@
 A drone's **sortie** is a run of armed samples with no gap longer than ``SORTIE_GAP_S``: it starts when the
 drone is armed and ends when it is disarmed or goes quiet. Its flight time adds up the intervals between
 consecutive armed samples (a gap longer than the limit adds nothing: the drone was not heard, so it is not
-counted as flying); its litres integrate the flow rate over the spraying intervals. The writer keeps each
+counted as flying); its litres integrate the flow rate over the spraying intervals. The store keeps each
 minute's pieces of sorties and each second's spraying positions (sandbox.telemetry.store.sorties), so that a
 report on millions of samples reads a few thousand pieces and one row per second sprayed.
 """

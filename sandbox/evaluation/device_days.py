@@ -8,7 +8,7 @@ so the span of its numbers over a day, ``max(seq) - min(seq) + 1``, is what it s
 lost on the way. The limits of a span: a counter that restarts within a day inflates it (it is never taken
 below what arrived, so completeness stays ≤ 1), and samples lost at the very start or end of a day do not show.
 Both are summed from the store's minutes (sandbox.telemetry.store.rollups: rows and the range of their numbers
-per device and minute, kept by the writer), by device and local day.
+per device and minute, counted by the writer), by device and local day.
 
 **Time outside the envelope** is the union, per device, of the rule incidents' intervals the caller passes (an
 open incident ends at ``until``; overlapping incidents — a geofence breach during a speed excursion — count

@@ -1,6 +1,6 @@
 """A drone's sorties and spraying track, read from the store's rollups at a cut-off.
 
-The writer keeps each minute's pieces of sorties and each second's spraying positions
+The store keeps each minute's pieces of sorties and each second's spraying positions
 (sandbox.telemetry.store.rollups); here the pieces are joined into whole sorties, and the seconds come back as
 one track a drone, so that a report on millions of samples reads a few thousand pieces and a row a second sprayed.
 """
