@@ -105,9 +105,9 @@ SERIES_MINUTES = Table(
 # What the rollup keeper has left to do: a drone's minutes with rows its pieces and seconds have not seen.
 STALE = and_(SERIES_MINUTES.c.series == UAV_SAMPLES.name,
              or_(SERIES_MINUTES.c.rolled_rows.is_(None), SERIES_MINUTES.c.rolled_rows != SERIES_MINUTES.c.rows))
-Index("ix_series_minutes_stale", SERIES_MINUTES.c.received_until,
-      postgresql_where=text("series = 'uav_samples' AND (rolled_rows IS NULL OR rolled_rows <> rows)"),
-      sqlite_where=text("series = 'uav_samples' AND (rolled_rows IS NULL OR rolled_rows <> rows)"))
+_STALE_SQL = text("series = 'uav_samples' AND (rolled_rows IS NULL OR rolled_rows <> rows)")  # the index's, as DDL
+Index("ix_series_minutes_stale", SERIES_MINUTES.c.received_until, postgresql_where=_STALE_SQL,
+      sqlite_where=_STALE_SQL)
 UAV_SORTIE_PIECES = Table(
     "uav_sortie_pieces", TIMESERIES,
     Column("trial_id", Uuid, nullable=False),

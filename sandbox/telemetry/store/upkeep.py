@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sandbox.telemetry.store.queries import instant
@@ -148,5 +148,5 @@ def rebuild(connection: Connection, tables: Iterable[Table] = tuple(SERIES.value
             names = counted if rollup is SERIES_MINUTES else [c.name for c in rollup.columns]
             connection.execute(insert(rollup).from_select(names, query(connection, [])))
         if table is UAV_SAMPLES:
-            connection.execute(text("UPDATE series_minutes SET rolled_rows = rows WHERE series = :series"),
-                               {"series": table.name})
+            m = SERIES_MINUTES.c
+            connection.execute(update(SERIES_MINUTES).where(m.series == table.name).values(rolled_rows=m.rows))
